@@ -1,0 +1,203 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Koa, { type Context, type Next } from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import helmet from 'koa-helmet';
+import serve from 'koa-static';
+import { config } from './config.js';
+import { currentDatabase } from './db/index.js';
+import { csrfToken, isHttps, loadMember, verifyCsrf } from './auth/middleware.js';
+import { authRouter } from './auth/routes.js';
+import { ERROR_PAGES, HttpError } from './http/errors.js';
+import { render } from './http/render.js';
+import { log } from './lib/log.js';
+import { hostOf, tenantForHost } from './tenancy/registry.js';
+import { tenantAssetsRouter } from './tenancy/assets.js';
+import { homepageRouter } from './modules/homepage/routes.js';
+import { dashboardRouter } from './modules/dashboard/routes.js';
+import { adminRouter } from './modules/admin/routes.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Shared state between the server and the process: readiness goes off first on SIGTERM. */
+export const lifecycle = { ready: true };
+
+/** Request id, timing and one log line per request with its school. */
+async function requestLog(ctx: Context, next: Next) {
+  const started = process.hrtime.bigint();
+  const id = ctx.get('X-Request-Id').slice(0, 64) || crypto.randomUUID();
+  ctx.state.requestId = id;
+  ctx.set('X-Request-Id', id);
+  try {
+    await next();
+  } finally {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const line = { req: id, tenant: ctx.state.tenant?.slug, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 };
+    if (ctx.status >= 500) log.error(line, 'request');
+    else log.debug(line, 'request');
+  }
+}
+
+function isDatabaseDown(err: any): boolean {
+  const code = String(err?.code ?? '');
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003'].includes(code) ||
+    /Knex: Timeout acquiring a connection|Connection terminated/.test(String(err?.message))
+  );
+}
+
+/** Every error becomes a French page (or a bare fragment for htmx); unexpected ones are logged, never shown. */
+async function errorPages(ctx: Context, next: Next) {
+  try {
+    await next();
+    if (ctx.status === 404 && ctx.body == null) throw new HttpError(404, 'not_found');
+    if (ctx.status === 405 && (ctx.body == null || typeof ctx.body === 'string')) throw new HttpError(405, 'method_not_allowed');
+  } catch (err: any) {
+    let status = 500;
+    let headers: Record<string, string> = {};
+    if (err instanceof HttpError) {
+      status = err.status;
+      headers = err.headers;
+    } else if (isDatabaseDown(err)) {
+      status = 503;
+      headers = { 'Retry-After': '5' };
+      log.warn({ req: ctx.state.requestId, err: err.message }, 'database unavailable');
+    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+      status = err.status; // body parser: 413, 415, 400
+    } else {
+      log.error({ req: ctx.state.requestId, tenant: ctx.state.tenant?.slug, err }, 'unexpected error');
+    }
+    const page = ERROR_PAGES[status] ?? ERROR_PAGES[500];
+    ctx.set(headers);
+    ctx.set('Cache-Control', 'no-store');
+    render(ctx, { page: 'errors/error.njk', fragment: 'errors/_error.njk', status }, { title: page.title, error: page, status });
+  }
+}
+
+/** The request's school, from its Host; an unknown host gets a 404 page and no data. */
+async function resolveTenant(ctx: Context, next: Next) {
+  const tenant = await tenantForHost(hostOf(ctx.get('Host')), config().publicBaseDomain);
+  if (!tenant) throw new HttpError(404, 'unknown_host');
+  ctx.state.tenant = tenant;
+  await next();
+}
+
+async function health(ctx: Context, next: Next) {
+  if (ctx.path === '/healthz') {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: 'ok' };
+    return;
+  }
+  if (ctx.path === '/readyz') {
+    ctx.set('Cache-Control', 'no-store');
+    if (!lifecycle.ready) {
+      ctx.status = 503;
+      ctx.body = { status: 'stopping' };
+      return;
+    }
+    try {
+      await Promise.race([
+        currentDatabase().knex.raw('select 1'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000)),
+      ]);
+      ctx.body = { status: 'ready' };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'database unavailable' };
+    }
+    return;
+  }
+  await next();
+}
+
+/** Headers: a CSP without inline script or style, no framing, no sniffing; HSTS only behind TLS. */
+function securityHeaders() {
+  const withTls = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        'font-src': ["'self'"],
+        'connect-src': ["'self'"],
+        'object-src': ["'none'"],
+        'base-uri': ["'self'"],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'none'"],
+        'upgrade-insecure-requests': [],
+      },
+    },
+    strictTransportSecurity: { maxAge: 31536000, includeSubDomains: false },
+    referrerPolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
+  const plain = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        'font-src': ["'self'"],
+        'connect-src': ["'self'"],
+        'object-src': ["'none'"],
+        'base-uri': ["'self'"],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'none'"],
+      },
+    },
+    strictTransportSecurity: false,
+    referrerPolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
+  return (ctx: Context, next: Next) => (isHttps(ctx) ? withTls(ctx, next) : plain(ctx, next));
+}
+
+/** Every feature's routes, in the order they are tried (tests walk this list to cover every route). */
+export const ROUTERS = [homepageRouter, authRouter, dashboardRouter, adminRouter];
+
+/** Builds the Koa application. The order of the middleware below is the architecture. */
+export function createApp(): Koa {
+  const app = new Koa();
+  app.proxy = config().trustProxy;
+
+  app.use(requestLog);
+  app.use(health);
+  app.use(securityHeaders());
+  app.use(errorPages);
+  // Static files are the same for every school: served before any tenant or session work.
+  const staticFiles = serve(path.join(ROOT, 'static'), { maxage: 7 * 24 * 3600 * 1000, gzip: false, brotli: false });
+  app.use(async (ctx, next) => {
+    if (ctx.path.startsWith('/static/')) {
+      const original = ctx.path;
+      ctx.path = original.slice('/static'.length);
+      await staticFiles(ctx, async () => {});
+      ctx.path = original;
+      if (ctx.body == null) throw new HttpError(404, 'not_found');
+      return;
+    }
+    await next();
+  });
+  app.use(resolveTenant);
+  app.use(tenantAssetsRouter.routes());
+  app.use(bodyParser({ enableTypes: ['form', 'json'], formLimit: '256kb', jsonLimit: '256kb' }));
+  app.use(loadMember);
+  app.use(csrfToken);
+  app.use(verifyCsrf);
+  for (const router of ROUTERS) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  app.on('error', () => {
+    /* already answered and logged by errorPages */
+  });
+  return app;
+}
+
+export const STATIC_ROOT = path.join(ROOT, 'static');
+export const staticExists = (p: string) => fs.existsSync(path.join(STATIC_ROOT, p));

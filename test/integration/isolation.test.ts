@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { config } from '../../app/config.js';
+import { openDatabase } from '../../app/db/knex.js';
+import { currentDatabase, db, tenantTx, useDatabase } from '../../app/db/index.js';
+import { newId } from '../../app/lib/ids.js';
+import { ROUTERS } from '../../app/server.js';
+import { buildMember, buildTenant, rowsOf } from '../fixtures/factories.js';
+import { Client, csrfFrom } from '../fixtures/http.js';
+
+describe('row-level security', () => {
+  it('every table with a tenant_id has row-level security enabled and forced, with a policy', async () => {
+    const { rows } = await currentDatabase().knex.raw(`
+      select c.relname from pg_class c
+      join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'public'
+      join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+      where c.relkind = 'r'
+        and (not c.relrowsecurity or not c.relforcerowsecurity
+             or not exists (select 1 from pg_policy p where p.polrelid = c.oid))`);
+    expect(rows).toEqual([]);
+    const { rows: tables } = await currentDatabase().knex.raw(`
+      select count(*)::int as n from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id'
+      where c.relkind = 'r' and c.relnamespace = 'public'::regnamespace`);
+    expect(tables[0].n).toBeGreaterThanOrEqual(12);
+  });
+
+  it('the application role is no superuser, cannot bypass RLS and owns no table; requests run as it', async () => {
+    const k = currentDatabase().knex;
+    const { rows } = await k.raw(`select rolsuper, rolbypassrls from pg_roles where rolname = 'preau_app'`);
+    expect(rows[0]).toEqual({ rolsuper: false, rolbypassrls: false });
+    const owned = await k.raw(`select count(*)::int as n from pg_tables where tableowner = 'preau_app'`);
+    expect(owned.rows[0].n).toBe(0);
+    const notOwner = await k.raw(`select count(*)::int as n from pg_tables where schemaname = 'public' and tableowner <> 'preau_owner'`);
+    expect(notOwner.rows[0].n).toBe(0);
+    const school = await buildTenant();
+    const role = await tenantTx(school, async () => (await db().raw('select current_user as u')).rows[0].u);
+    expect(role).toBe('preau_app');
+  });
+
+  it('the application role may append to the audit trail and read it, never change or delete it', async () => {
+    const school = await buildTenant();
+    const id = newId();
+    await tenantTx(school, () => db()('audit_events').insert({ tenant_id: school.id, id, action: 'test.event' }));
+    await expect(tenantTx(school, () => db()('audit_events').where({ id }).update({ action: 'forged' }))).rejects.toThrow(/permission denied/);
+    await expect(tenantTx(school, () => db()('audit_events').where({ id }).del())).rejects.toThrow(/permission denied/);
+    expect((await rowsOf(school, 'audit_events', { id }))[0].action).toBe('test.event');
+  });
+
+  it('on a pool of one connection, A then B then no tenant see A’s rows, B’s rows, nothing', async () => {
+    const a = await buildTenant();
+    const b = await buildTenant();
+    await buildMember(a, { lastName: 'DeA' });
+    await buildMember(b, { lastName: 'DeB' });
+    const shared = currentDatabase();
+    const single = shared.embedded ? shared : await openDatabase(config(), { poolMax: 1 });
+    try {
+      useDatabase(single);
+      const names = async () => (await db()('memberships').select('last_name', 'tenant_id')) as { last_name: string; tenant_id: string }[];
+      const seenByA = await tenantTx(a, names);
+      const seenByB = await tenantTx(b, names);
+      expect(seenByA.length).toBeGreaterThan(0);
+      expect(seenByA.every((r) => r.tenant_id === a.id)).toBe(true);
+      expect(seenByB.every((r) => r.tenant_id === b.id)).toBe(true);
+      expect(seenByB.map((r) => r.last_name)).toContain('DeB');
+      const outside = await single.knex('memberships').select('id');
+      expect(outside).toEqual([]);
+      // Nor can a school write a row for another.
+      await expect(
+        tenantTx(a, () => db()('levels').insert({ tenant_id: b.id, id: newId(), code: 'X', name: 'X' })),
+      ).rejects.toThrow(/row-level security/);
+    } finally {
+      useDatabase(shared);
+      if (single !== shared) await single.close();
+    }
+  });
+
+  it('db() refuses to run outside a tenant transaction', () => {
+    expect(() => db()).toThrow(/outside a tenant transaction/);
+  });
+});
+
+describe('unknown host', () => {
+  it('answers a French 404 page with no school data', async () => {
+    const res = await new Client('nowhere-at-all.localhost').get('/');
+    expect(res.status).toBe(404);
+    expect(res.text).toContain('Page introuvable');
+    expect(res.text).toContain('lang="fr"');
+    expect(res.text).not.toMatch(/Collège|Lycée/);
+  });
+});
+
+/** Every route of the application, as the router declares it. */
+function allRoutes(): { method: string; path: string }[] {
+  return ROUTERS.flatMap((r) =>
+    r.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: layer.path }))),
+  );
+}
+
+describe('cross-school access', () => {
+  it('a member of school A with ids of school B gets 404 on every route that takes an id, and nothing changes', async () => {
+    const a = await buildTenant();
+    const b = await buildTenant();
+    const adminA = await buildMember(a, { profile: 'admin' });
+    const [ruleOfB] = await rowsOf(b, 'access_rules', { service_key: 'grades' });
+    // One id of school B per route parameter that names a row; a new route with an id must be added here.
+    const idsOfB: Record<string, string> = { ':id': ruleOfB.id, ':key': ruleOfB.service_key };
+    const c = Client.for(a);
+    await c.signIn(adminA.login, adminA.password);
+    const _csrf = csrfFrom((await c.get('/espace')).text);
+    const withIds = allRoutes().filter((r) => r.path.includes(':id'));
+    expect(withIds.length).toBeGreaterThan(0);
+    for (const route of withIds) {
+      const path = route.path.replace(/:[a-z]+/g, (p) => {
+        if (!idsOfB[p]) throw new Error(`no id of school B for ${p} in ${route.path}`);
+        return idsOfB[p];
+      });
+      const res = route.method === 'GET' ? await c.get(path) : await c.post(path, { _csrf });
+      expect(res.status, `${route.method} ${path}`).toBe(404);
+    }
+    expect(await rowsOf(b, 'access_rules', { id: ruleOfB.id })).toHaveLength(1);
+  });
+});
+
+describe('CSRF on every state-changing route', () => {
+  it('refuses a foreign Origin, a sibling school’s origin and a missing token with 403', async () => {
+    const school = await buildTenant();
+    const admin = await buildMember(school, { profile: 'admin' });
+    const [rule] = await rowsOf(school, 'access_rules', { service_key: 'grades' });
+    const c = Client.for(school);
+    await c.signIn(admin.login, admin.password);
+    const _csrf = csrfFrom((await c.get('/espace')).text);
+    const mutating = allRoutes().filter((r) => r.method !== 'GET');
+    expect(mutating.length).toBeGreaterThanOrEqual(4);
+    for (const route of mutating) {
+      const path = route.path.replace(':key', 'grades').replace(':id', rule.id);
+      const foreign = await c.post(path, { _csrf, target: 'school:', role: 'read' }, { Origin: 'http://evil.example' });
+      expect(foreign.status, `foreign origin ${path}`).toBe(403);
+      const sibling = await c.post(path, { _csrf, target: 'school:', role: 'read' }, { Origin: 'http://other-school.localhost', 'Sec-Fetch-Site': 'same-site' });
+      expect(sibling.status, `same-site ${path}`).toBe(403);
+      const noToken = await c.post(path, { target: 'school:', role: 'read' });
+      expect(noToken.status, `no token ${path}`).toBe(403);
+    }
+    // Nothing was changed by the refused requests, and the member is still signed in.
+    expect(await rowsOf(school, 'access_rules', { id: rule.id })).toHaveLength(1);
+    expect((await c.get('/espace')).status).toBe(200);
+  });
+});
