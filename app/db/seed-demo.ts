@@ -584,7 +584,7 @@ export async function seedDemo(): Promise<{ accounts: number; memberships: numbe
     );
     if (!clash.length) break;
     const named = clash.filter((l) => NAMED_LOGINS.has(l));
-    if (named.length) throw new Error(`démo : des comptes de démonstration existent déjà (${named.sort().join(', ')}) ; démo partiellement chargée ?`);
+    if (named.length) throw new Error(`démo : des comptes de démonstration existent déjà (${named.sort().join(', ')}) ; la démonstration est-elle déjà chargée ?`);
     for (const l of clash) reserved.add(l);
   }
 
