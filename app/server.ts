@@ -36,7 +36,7 @@ async function requestLog(ctx: Context, next: Next) {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const line = { req: id, tenant: ctx.state.tenant?.slug, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 };
     if (ctx.status >= 500) log.error(line, 'request');
-    else log.debug(line, 'request');
+    else log.info(line, 'request');
   }
 }
 

@@ -83,7 +83,7 @@ function gender(): Gender {
   return faker.datatype.boolean() ? 'female' : 'male';
 }
 
-/** "Jean-Marc", "Le Gall" → "jean-marc.le-gall": lower case, no accents, letters, digits and dashes. */
+/** "Jean-Marc", "Le Gall" → "jean-marc.le-gall": lower case, no accents or apostrophes, letters, digits and dashes. */
 export function loginStem(firstName: string, lastName: string): string {
   const part = (s: string) =>
     s
@@ -92,7 +92,8 @@ export function loginStem(firstName: string, lastName: string): string {
       .replace(/œ/gi, 'oe')
       .replace(/æ/gi, 'ae')
       .toLowerCase()
-      .replace(/[\s'’]+/g, '-')
+      .replace(/['’]/g, '')
+      .replace(/\s+/g, '-')
       .replace(/[^a-z0-9-]/g, '')
       .replace(/-+/g, '-')
       .replace(/^-|-$/g, '');
