@@ -91,7 +91,7 @@ describe('unknown host', () => {
 /** Every route of the application, as the router declares it. */
 function allRoutes(): { method: string; path: string }[] {
   return ROUTERS.flatMap((r) =>
-    r.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: layer.path }))),
+    r.stack.flatMap((layer) => layer.methods.filter((m) => m !== "HEAD").map((method) => ({ method, path: String(layer.path) }))),
   );
 }
 
