@@ -42,7 +42,7 @@ async function serve() {
   for (const t of tenants) {
     const scheme = cfg.https ? 'https' : 'http';
     const portPart = cfg.https || port === 80 ? '' : `:${port}`;
-    console.log(`  ${isInstitution(t) ? 'institution ' : 'établissement'}  ${scheme}://${t.slug}.${cfg.publicBaseDomain}${portPart}  ${t.name}`);
+    console.log(`  ${(isInstitution(t) ? 'institution' : 'établissement').padEnd(14)}${scheme}://${t.slug}.${cfg.publicBaseDomain}${portPart}  ${t.name}`);
   }
   if (cfg.demo) console.log('Comptes de démonstration (mot de passe « demo ») : admin, direction, cpe, prof.maths, prof.francais, eleve.3a, parent.3a');
 

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The server as a new user starts it: the CLI, the embedded database on an empty DATA_DIR, production mode,
+// no secret. Whatever database the rest of the suite uses, this one is the embedded default.
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'preau-process-'));
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function request(port: number, p: string, opts: { method?: string; cookie?: string; body?: string; headers?: Record<string, string> } = {}) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    const headers: Record<string, string | number> = { Host: `demo-college.localhost:${port}`, ...opts.headers };
+    if (opts.cookie) headers.Cookie = opts.cookie;
+    if (opts.body) Object.assign(headers, { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(opts.body) });
+    const req = http.request({ host: '127.0.0.1', port, path: p, method: opts.method ?? 'GET', headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+async function start(port: number): Promise<{ child: ChildProcess; output: () => string; ms: number }> {
+  const env = { ...process.env, PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (out += c));
+  const started = Date.now();
+  while (Date.now() - started < 60_000) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
+    try {
+      if ((await request(port, '/healthz')).status === 200) return { child, output: () => out, ms: Date.now() - started };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`no /healthz within 60 s: ${out}`);
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+}
+
+describe('the server process', () => {
+  it('starts on an empty DATA_DIR with no secret, serves the demo, stops cleanly on SIGTERM, and keeps its data', async () => {
+    const port = await freePort();
+    const first = await start(port);
+    expect(first.output()).toContain(`http://demo-college.localhost:${port}`);
+    expect(first.output()).toContain('Données de démonstration chargées');
+
+    // Sign in as the demo student through the form.
+    const form = await request(port, '/connexion');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1];
+    const pre = String(form.headers['set-cookie']![0]).split(';')[0];
+    const signIn = await request(port, '/connexion', {
+      method: 'POST',
+      cookie: pre,
+      headers: { Origin: `http://demo-college.localhost:${port}` },
+      body: new URLSearchParams({ login: 'eleve.3a', password: 'demo', _csrf: csrf }).toString(),
+    });
+    expect(signIn.status).toBe(303);
+    const session = String(signIn.headers['set-cookie']!.find((c) => c.startsWith('preau_session='))).split(';')[0];
+    expect((await request(port, '/espace', { cookie: session })).body).toContain('Élève');
+
+    // SIGTERM: readiness goes off, the process exits 0.
+    first.child.kill('SIGTERM');
+    expect(await exitOf(first.child)).toBe(0);
+
+    // Restarted on the same DATA_DIR: the demo is not loaded twice and the session is still there.
+    const second = await start(port);
+    expect(second.output()).not.toContain('Données de démonstration chargées');
+    const again = await request(port, '/espace', { cookie: session });
+    expect(again.status).toBe(200);
+    expect(again.body).toContain('Mon espace');
+    second.child.kill('SIGTERM');
+    expect(await exitOf(second.child)).toBe(0);
+  }, 180_000);
+
+  it('stops with one clear line on a bad setting', async () => {
+    const env = { ...process.env, PORT: 'quatre-vingts', DATA_DIR: dataDir };
+    delete env.DATABASE_URL;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (c) => (err += c));
+    expect(await exitOf(child)).toBe(1);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toMatch(/^préau : Configuration invalide — PORT: /);
+  }, 60_000);
+});
