@@ -37,7 +37,7 @@ function request(port: number, p: string, opts: { method?: string; cookie?: stri
 }
 
 async function start(port: number): Promise<{ child: ChildProcess; output: () => string; ms: number }> {
-  const env = { ...process.env, PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -97,7 +97,7 @@ describe('the server process', () => {
   }, 180_000);
 
   it('stops with one clear line on a bad setting', async () => {
-    const env = { ...process.env, PORT: 'quatre-vingts', DATA_DIR: dataDir };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: 'quatre-vingts', DATA_DIR: dataDir };
     delete env.DATABASE_URL;
     const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
