@@ -20,11 +20,10 @@ adminRouter.use(requireMember, async (ctx, next) => {
 
 /** Everything a rule's target may name in this school, for the "à qui" list and for readable labels. */
 async function targetChoices(tenantId: string) {
-  const [classes, groups, subjects] = await Promise.all([
-    db()('classes').where('tenant_id', tenantId).orderBy('code').select('id', 'code', 'name'),
-    db()('groups').where('tenant_id', tenantId).orderBy('code').select('id', 'code', 'name'),
-    db()('subjects').where('tenant_id', tenantId).orderBy('name').select('id', 'code', 'name'),
-  ]);
+  // One after another: they share the request's transaction, hence one connection.
+  const classes = await db()('classes').where('tenant_id', tenantId).orderBy('code').select('id', 'code', 'name');
+  const groups = await db()('groups').where('tenant_id', tenantId).orderBy('code').select('id', 'code', 'name');
+  const subjects = await db()('subjects').where('tenant_id', tenantId).orderBy('name').select('id', 'code', 'name');
   const choices = [
     { label: TARGET_TYPE_NAMES.school, options: [{ value: 'school:', label: 'Tout l’établissement' }] },
     { label: 'Profils', options: Object.entries(PROFILE_NAMES).map(([k, v]) => ({ value: `profile:${k}`, label: v })) },
