@@ -10,6 +10,7 @@
  * Environment:
  *   BENCH_SECONDS      measured seconds per target (default 10; a 2 s warm-up is added, not counted)
  *   BENCH_CONNECTIONS  autocannon connections (default 10)
+ *   BENCH_ROUNDS       rounds of (yardstick, page) pairs, medians reported (default 1; more on a noisy machine)
  *   BENCH_DATA_DIR     use this DATA_DIR (kept) instead of a fresh temporary one (removed)
  *   BENCH_EXTRA=1      also measure, for information, the cheaper yardstick variants (literal page with
  *                      only {{ title }}, and Koa sending the bytes as a fixed string)
@@ -68,6 +69,7 @@ function intEnv(name: string, dflt: number, min: number, max: number): number {
 
 const SECONDS = intEnv('BENCH_SECONDS', 10, 1, 300);
 const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 10, 1, 1000);
+const ROUNDS = intEnv('BENCH_ROUNDS', 1, 1, 10);
 const EXTRA = process.env.BENCH_EXTRA === '1';
 
 class BenchError extends Error {}
@@ -247,6 +249,35 @@ interface Row {
   target?: TargetClass;
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Several rounds of one target: medians of the rates and latencies, sums of the counts. */
+function combine(rs: LoadResult[]): LoadResult {
+  if (rs.length === 1) return rs[0];
+  const statusCodes: Record<string, number> = {};
+  for (const r of rs) for (const [code, n] of Object.entries(r.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  const sum = (f: (r: LoadResult) => number) => rs.reduce((acc, r) => acc + f(r), 0);
+  const med = (f: (r: LoadResult) => number) => median(rs.map(f));
+  return {
+    rps: med((r) => r.rps),
+    ok: sum((r) => r.ok),
+    responses: sum((r) => r.responses),
+    non2xx: sum((r) => r.non2xx),
+    statusCodes,
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    p50: med((r) => r.p50),
+    p99: med((r) => r.p99),
+    max: Math.max(...rs.map((r) => r.max)),
+    bytesPerResponse: med((r) => r.bytesPerResponse),
+    elapsedSeconds: sum((r) => r.elapsedSeconds),
+  };
+}
+
 const fmt = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 
 function printTable(rows: Row[]) {
@@ -321,7 +352,7 @@ async function main(): Promise<number> {
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const pages = PAGES;
 
-  const targetsCount = pages.length * 2 + (EXTRA ? 2 : 0);
+  const targetsCount = pages.length * 2 * ROUNDS + (EXTRA ? 2 : 0);
   const budgetMs = STARTUP_TIMEOUT_MS + 60_000 + targetsCount * (WARMUP_SECONDS + SECONDS + 20) * 1000;
   let finished = false;
   const cleanup = async () => {
@@ -395,19 +426,28 @@ async function main(): Promise<number> {
       if (!info.identical) console.log(`bench: warning: the yardstick's render of ${name} differs from the app's bytes`);
     }
 
-    // 5. Drive each page and its yardstick, alternately.
+    // 5. Drive each page and its yardstick, alternately (BENCH_ROUNDS times; medians are reported).
     const common = { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS };
+    const runs = new Map<string, { app: LoadResult[]; yardstick: LoadResult[] }>(pages.map((p) => [p.name, { app: [], yardstick: [] }]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const p of pages) {
+        process.stdout.write(`bench: ${ROUNDS > 1 ? `round ${round}/${ROUNDS} ` : ''}${p.path} …`);
+        const yardstick = await load(`yardstick ${p.name}`, { ...common, port: basePort, path: `/t/${p.name}`, headers: {} });
+        const headers: Record<string, string> = { Host: host };
+        if (p.signedIn) headers.Cookie = cookie;
+        const r = await load(p.path, { ...common, port, path: p.path, headers });
+        process.stdout.write(` ${fmt(r.rps, 0)} req/s, yardstick ${fmt(yardstick.rps, 0)} (${fmt((r.rps / yardstick.rps) * 100, 0)} %)\n`);
+        runs.get(p.name)!.app.push(r);
+        runs.get(p.name)!.yardstick.push(yardstick);
+      }
+    }
     const rows: Row[] = [];
     for (const p of pages) {
       const kb = Buffer.byteLength(html[p.name]) / 1024;
-      process.stdout.write(`bench: ${p.path} …`);
-      const yardstick = await load(`yardstick ${p.name}`, { ...common, port: basePort, path: `/t/${p.name}`, headers: {} });
-      const headers: Record<string, string> = { Host: host };
-      if (p.signedIn) headers.Cookie = cookie;
-      const r = await load(p.path, { ...common, port, path: p.path, headers });
-      process.stdout.write(` ${fmt(r.rps, 0)} req/s (yardstick ${fmt(yardstick.rps, 0)})\n`);
-      rows.push({ label: `yardstick (${p.name}, ${ready.pages[p.name].variables} vars)`, kb, r: yardstick });
-      rows.push({ label: `${p.path}${p.signedIn ? ' (signed in)' : ''}`, kb, r, yardstick, target: p.target });
+      const { app, yardstick } = runs.get(p.name)!;
+      const y = combine(yardstick);
+      rows.push({ label: `yardstick (${p.name}, ${ready.pages[p.name].variables} vars)`, kb, r: y });
+      rows.push({ label: `${p.path}${p.signedIn ? ' (signed in)' : ''}`, kb, r: combine(app), yardstick: y, target: p.target });
     }
     if (EXTRA) {
       const kb = Buffer.byteLength(html.home) / 1024;
@@ -419,9 +459,13 @@ async function main(): Promise<number> {
 
     // 6. Report.
     console.log('');
-    console.log(`Database: ${describeDatabase(databaseUrl)}; pinned: ${PIN ? `servers on core ${SERVER_CPU}, load on core ${LOAD_CPU}` : 'no'}; ` + `${CONNECTIONS} connections, ${SECONDS} s per target`);
+    console.log(
+      `Database: ${describeDatabase(databaseUrl)}; pinned: ${PIN ? `servers on core ${SERVER_CPU}, load on core ${LOAD_CPU}` : 'no'}; ` +
+        `${CONNECTIONS} connections, ${SECONDS} s per target${ROUNDS > 1 ? `, median of ${ROUNDS} rounds` : ''}`,
+    );
     console.log('');
     printTable(rows);
+    if (databaseUrl && PIN) console.log('(PostgreSQL itself is not pinned: it shares the cores with the app and the load generator.)');
     console.log('');
     console.log(`Server RSS after the run: ${readStatus(server.proc.pid, 'VmRSS')} (peak ${readStatus(server.proc.pid, 'VmHWM')}); target < 250 MB per process`);
     const invalid = rows.filter((r) => r.r.non2xx > 0 || r.r.errors > 0);
