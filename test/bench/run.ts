@@ -350,7 +350,7 @@ async function main(): Promise<number> {
   const dataDir = process.env.BENCH_DATA_DIR ? path.resolve(process.env.BENCH_DATA_DIR) : fs.mkdtempSync(path.join(os.tmpdir(), 'preau-bench-data-'));
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'preau-bench-'));
   const databaseUrl = process.env.DATABASE_URL || undefined;
-  const pages = PAGES;
+  const pages = process.env.BENCH_ONLY ? PAGES.filter((p) => p.path === process.env.BENCH_ONLY) : PAGES;
 
   const targetsCount = pages.length * 2 * ROUNDS + (EXTRA ? 2 : 0);
   const budgetMs = STARTUP_TIMEOUT_MS + 60_000 + targetsCount * (WARMUP_SECONDS + SECONDS + 20) * 1000;
