@@ -1,6 +1,7 @@
-import { db } from '../db/index.js';
+import { sqlLiteral, tenantRoundTrip, type TenantRef } from '../db/index.js';
+import { now } from '../lib/clock.js';
 import { rightsOf, type AccessRule, type Actor } from '../rights/policy.js';
-import type { SessionRow } from './session.js';
+import { TOUCH_EVERY_MS, timeoutsFor, type SessionRow } from './session.js';
 
 export interface Child {
   id: string;
@@ -19,6 +20,21 @@ export interface Member extends Actor {
   children: Child[];
   rights: Map<string, Set<string>>;
   session: SessionRow;
+}
+
+// The session's idle expiry slides at most once a minute, by the timeout of the member's profile; an expired
+// session is never slid. Runs in the same round trip as the lookup below.
+function slideSql(tenantId: string, sessionId: string, at: Date): string {
+  const ms = (profile: string) => sqlLiteral(timeoutsFor(profile).idleMs);
+  return `update sessions s set last_seen_at = ${sqlLiteral(at)},
+      idle_expires_at = least(${sqlLiteral(at)} + make_interval(secs => (case m.profile
+        when 'admin' then ${ms('admin')} when 'student' then ${ms('student')} when 'guardian' then ${ms('guardian')}
+        else ${ms('teacher')} end) / 1000.0), s.absolute_expires_at)
+    from memberships m
+    where s.tenant_id = ${sqlLiteral(tenantId)} and s.id = ${sqlLiteral(sessionId)}
+      and m.tenant_id = s.tenant_id and m.id = s.membership_id
+      and s.last_seen_at <= ${sqlLiteral(new Date(at.getTime() - TOUCH_EVERY_MS))}
+      and s.idle_expires_at > ${sqlLiteral(at)} and s.absolute_expires_at > ${sqlLiteral(at)}`;
 }
 
 // One round trip: the session, its member, the member's classes, groups, subjects and children, and the
@@ -60,11 +76,22 @@ select s.tenant_id, s.id, s.account_id, s.membership_id, s.csrf_token, s.created
 from sessions s
 join memberships m on m.tenant_id = s.tenant_id and m.id = s.membership_id
 join accounts a on a.id = s.account_id
-where s.tenant_id = ? and s.id = ?`;
+where s.tenant_id = $tenant and s.id = $session`;
 
-/** Loads the member behind a session id in the current tenant transaction; null if none is live there. */
-export async function memberForSession(tenantId: string, sessionId: string): Promise<(Member & { disabled: boolean }) | null> {
-  const { rows } = await db().raw(MEMBER_SQL, [tenantId, sessionId]);
+/**
+ * Loads the member behind a session id in one round trip (no transaction held for the page), sliding the
+ * session's idle expiry on the way. Null when no session of that id exists in this school; `expired` or
+ * `disabled` when it exists but must not be honoured.
+ */
+export async function memberForSession(
+  tenant: TenantRef,
+  sessionId: string,
+): Promise<(Member & { disabled: boolean; expired: boolean }) | null> {
+  const at = now();
+  const [, , rows] = await tenantRoundTrip(tenant, [
+    slideSql(tenant.id, sessionId, at),
+    MEMBER_SQL.replace('$tenant', sqlLiteral(tenant.id)).replace('$session', sqlLiteral(sessionId)),
+  ]);
   const r = rows[0];
   if (!r) return null;
   const actor: Actor = {
@@ -86,6 +113,7 @@ export async function memberForSession(tenantId: string, sessionId: string): Pro
     children: r.children,
     rights: rightsOf(actor, r.rules as AccessRule[]),
     disabled: Boolean(r.disabled_at || r.left_at),
+    expired: new Date(r.idle_expires_at) <= at || new Date(r.absolute_expires_at) <= at,
     session: {
       tenant_id: r.tenant_id,
       id: r.id,

@@ -6,7 +6,7 @@ import { formBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { servicesFor } from '../rights/policy.js';
 import { memberForSession } from './member.js';
-import { randomToken, sessionIdOf, sessionToucher } from './session.js';
+import { randomToken, sessionIdOf, sessionInvalidator } from './session.js';
 
 /** Whether this request reached us over TLS: configured, or told by a trusted proxy. Never NODE_ENV. */
 export function isHttps(ctx: Context): boolean {
@@ -39,24 +39,28 @@ export function clearCsrfCookie(ctx: Context): void {
 }
 
 /**
- * Loads the signed-in member. When the request carries a session cookie the rest of the request runs inside
- * the school's transaction, so the session check and the page's queries share one connection and one
- * snapshot. Without a cookie no transaction is opened: routes that need the database open one (tenantTx).
+ * Loads the signed-in member in one round trip, without holding a transaction: a page that needs the
+ * database runs in the school's transaction through `inTenantTx` (or tenantTx in its handler).
  */
 export async function loadMember(ctx: Context, next: Next): Promise<void> {
   const token = ctx.cookies.get(sessionCookieName(ctx));
   if (!token || !/^[a-z2-7]{32}$/.test(token)) return next();
   const tenant = ctx.state.tenant;
-  await tenantTx(tenant, async () => {
-    const member = await memberForSession(tenant.id, sessionIdOf(token));
-    if (member && !member.disabled && (await sessionToucher(member.session, member.profile))) {
-      ctx.state.member = member;
-      ctx.state.services = servicesFor(member.rights);
-    } else {
-      clearSessionCookie(ctx);
-    }
-    await next();
-  });
+  const member = await memberForSession(tenant, sessionIdOf(token));
+  if (member && !member.disabled && !member.expired) {
+    ctx.state.member = member;
+    ctx.state.services = servicesFor(member.rights);
+  } else {
+    // An expired session, or one whose account was disabled, is deleted, not just ignored.
+    if (member) await tenantTx(tenant, () => sessionInvalidator(member.session.id));
+    clearSessionCookie(ctx);
+  }
+  await next();
+}
+
+/** Runs the rest of the request inside the school's transaction (routes that read or write its rows). */
+export function inTenantTx(ctx: Context, next: Next): Promise<void> {
+  return tenantTx(ctx.state.tenant, () => next());
 }
 
 /**

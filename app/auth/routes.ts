@@ -9,6 +9,7 @@ import { hashPassword, needsRehash, verifyPassword } from './password.js';
 import {
   clearCsrfCookie,
   clearSessionCookie,
+  inTenantTx,
   requireMember,
   setSessionCookie,
 } from './middleware.js';
@@ -93,7 +94,7 @@ authRouter.post('/connexion', async (ctx) => {
   });
 });
 
-authRouter.post('/deconnexion', async (ctx) => {
+authRouter.post('/deconnexion', inTenantTx, async (ctx) => {
   const member = ctx.state.member;
   if (member) {
     await sessionInvalidator(member.session.id);
@@ -104,7 +105,7 @@ authRouter.post('/deconnexion', async (ctx) => {
   ctx.redirect('/');
 });
 
-authRouter.get('/preferences/sessions', requireMember, async (ctx) => {
+authRouter.get('/preferences/sessions', requireMember, inTenantTx, async (ctx) => {
   const member = ctx.state.member;
   const sessions = await db()('sessions')
     .where({ tenant_id: member.tenantId, membership_id: member.membershipId })
@@ -117,7 +118,7 @@ authRouter.get('/preferences/sessions', requireMember, async (ctx) => {
   });
 });
 
-authRouter.post('/preferences/sessions/autres', requireMember, async (ctx) => {
+authRouter.post('/preferences/sessions/autres', requireMember, inTenantTx, async (ctx) => {
   const member = ctx.state.member;
   const n = await memberSessionsInvalidator(member.membershipId, member.session.id);
   await recordAudit({

@@ -60,23 +60,8 @@ export async function sessionCreator(input: { accountId: string; membershipId: s
   return { token, session: row };
 }
 
-// A session's idle expiry is pushed back at most once a minute, so reading pages rarely writes.
-const TOUCH_EVERY_MS = 60_000;
-
-/** Slides the idle expiry of a live session; false when the session has expired (it is then deleted). */
-export async function sessionToucher(session: SessionRow, profile: string): Promise<boolean> {
-  const t = now();
-  if (t >= new Date(session.idle_expires_at) || t >= new Date(session.absolute_expires_at)) {
-    await db()('sessions').where({ tenant_id: session.tenant_id, id: session.id }).del();
-    return false;
-  }
-  if (t.getTime() - new Date(session.last_seen_at).getTime() >= TOUCH_EVERY_MS) {
-    const { idleMs } = timeoutsFor(profile);
-    const idle = new Date(Math.min(t.getTime() + idleMs, new Date(session.absolute_expires_at).getTime()));
-    await db()('sessions').where({ tenant_id: session.tenant_id, id: session.id }).update({ last_seen_at: t, idle_expires_at: idle });
-  }
-  return true;
-}
+/** A session's idle expiry is pushed back at most once a minute, so reading pages rarely writes. */
+export const TOUCH_EVERY_MS = 60_000;
 
 export async function sessionInvalidator(sessionId: string): Promise<void> {
   await db()('sessions').where({ tenant_id: currentTenant().id, id: sessionId }).del();

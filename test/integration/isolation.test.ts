@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { config } from '../../app/config.js';
 import { openDatabase } from '../../app/db/knex.js';
-import { currentDatabase, db, tenantTx, useDatabase } from '../../app/db/index.js';
+import { currentDatabase, db, tenantRoundTrip, tenantTx, useDatabase } from '../../app/db/index.js';
 import { newId } from '../../app/lib/ids.js';
 import { ROUTERS } from '../../app/server.js';
 import { buildMember, buildTenant, rowsOf } from '../fixtures/factories.js';
@@ -63,6 +63,12 @@ describe('row-level security', () => {
       expect(seenByB.map((r) => r.last_name)).toContain('DeB');
       const outside = await single.knex('memberships').select('id');
       expect(outside).toEqual([]);
+      // The one-round-trip path (set_config and a statement in one implicit transaction) ends the same way.
+      const [, viaRoundTrip] = await tenantRoundTrip(b, ['select tenant_id from memberships']);
+      expect(viaRoundTrip.length).toBeGreaterThan(0);
+      expect(viaRoundTrip.every((r) => r.tenant_id === b.id)).toBe(true);
+      expect(await single.knex('memberships').select('id')).toEqual([]);
+      expect((await single.knex.raw(`select current_setting('app.tenant_id', true) as t`)).rows[0].t || null).toBeNull();
       // Nor can a school write a row for another.
       await expect(
         tenantTx(a, () => db()('levels').insert({ tenant_id: b.id, id: newId(), code: 'X', name: 'X' })),

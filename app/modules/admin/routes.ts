@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { requireMember } from '../../auth/middleware.js';
+import { inTenantTx, requireMember } from '../../auth/middleware.js';
 import { db } from '../../db/index.js';
 import { HttpError } from '../../http/errors.js';
 import { wantsFragment } from '../../http/htmx.js';
@@ -13,7 +13,7 @@ import { authorizeAdministration } from './policy.js';
 
 export const adminRouter = new Router({ prefix: '/admin' });
 
-adminRouter.use(requireMember, async (ctx, next) => {
+adminRouter.use(requireMember, inTenantTx, async (ctx, next) => {
   authorizeAdministration(ctx.state.member);
   await next();
 });
