@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Knex } from 'knex';
 import { Model } from 'objection';
-import { escapeLiteral } from 'pg';
 import type { Database } from './knex.js';
 
 /** What a tenant transaction knows about its school. */
@@ -56,29 +55,9 @@ export async function tenantTx<T>(tenant: TenantRef, fn: (trx: Knex.Transaction)
   });
 }
 
-/** A SQL literal for tenantRoundTrip (strings escaped by pg, dates as ISO, numbers checked). */
-export function sqlLiteral(v: string | number | Date | null): string {
-  if (v === null) return 'null';
-  if (v instanceof Date) return `${escapeLiteral(v.toISOString())}::timestamptz`;
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new Error('not a finite number');
-    return String(v);
-  }
-  return escapeLiteral(v);
-}
-
-/**
- * One round trip for work that needs the school's context and nothing more: `set_config` and the statements
- * travel as one simple-protocol query, which PostgreSQL runs as a single implicit transaction, so the setting
- * ends with it exactly as in tenantTx. Values go in through sqlLiteral() (the simple protocol has no
- * parameters). Returns the rows of each statement, set_config's first.
- */
-export async function tenantRoundTrip(tenant: TenantRef, statements: string[]): Promise<Record<string, any>[][]> {
-  if (!UUID.test(tenant.id)) throw new Error('tenant id must be a UUID');
-  if (scope.getStore()) throw new Error('tenantRoundTrip inside a tenant transaction: use db()');
-  const text = [`select set_config('app.tenant_id', '${tenant.id}', true)`, ...statements].join(';\n');
-  const results = await currentDatabase().knex.raw(text);
-  return (Array.isArray(results) ? results : [results]).map((r: { rows: Record<string, any>[] }) => r.rows);
+/** Whether the code runs inside a tenant transaction. */
+export function inTenantScope(): boolean {
+  return scope.getStore() !== undefined;
 }
 
 /** Like tenantTx, but as the owner role: for tenant sync, seed and maintenance, never for requests. */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { config } from '../../app/config.js';
 import { openDatabase } from '../../app/db/knex.js';
-import { currentDatabase, db, tenantRoundTrip, tenantTx, useDatabase } from '../../app/db/index.js';
+import { memberForSession } from '../../app/auth/member.js';
+import { sessionIdOf } from '../../app/auth/session.js';
+import { currentDatabase, db, tenantTx, useDatabase } from '../../app/db/index.js';
 import { newId } from '../../app/lib/ids.js';
 import { ROUTERS } from '../../app/server.js';
 import { buildMember, buildTenant, rowsOf } from '../fixtures/factories.js';
@@ -49,7 +51,7 @@ describe('row-level security', () => {
     const a = await buildTenant();
     const b = await buildTenant();
     await buildMember(a, { lastName: 'DeA' });
-    await buildMember(b, { lastName: 'DeB' });
+    const memberOfB = await buildMember(b, { lastName: 'DeB' });
     const shared = currentDatabase();
     const single = shared.embedded ? shared : await openDatabase(config(), { poolMax: 1 });
     try {
@@ -63,10 +65,12 @@ describe('row-level security', () => {
       expect(seenByB.map((r) => r.last_name)).toContain('DeB');
       const outside = await single.knex('memberships').select('id');
       expect(outside).toEqual([]);
-      // The one-round-trip path (set_config and a statement in one implicit transaction) ends the same way.
-      const [, viaRoundTrip] = await tenantRoundTrip(b, ['select tenant_id from memberships']);
-      expect(viaRoundTrip.length).toBeGreaterThan(0);
-      expect(viaRoundTrip.every((r) => r.tenant_id === b.id)).toBe(true);
+      // The signed-in member's one-round-trip lookup sets the school inside its lone statement only.
+      const c = Client.for(b);
+      await c.signIn(memberOfB.login, memberOfB.password);
+      const seen = await memberForSession(b, sessionIdOf(c.cookies.get('preau_session')!));
+      expect(seen?.lastName).toBe('DeB');
+      expect(await memberForSession(a, sessionIdOf(c.cookies.get('preau_session')!))).toBeNull();
       expect(await single.knex('memberships').select('id')).toEqual([]);
       expect((await single.knex.raw(`select current_setting('app.tenant_id', true) as t`)).rows[0].t || null).toBeNull();
       // Nor can a school write a row for another.
