@@ -59,7 +59,9 @@ export async function openDatabase(
   const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
   let dir = opts.pgliteDir ?? path.join(cfg.dataDir, 'pgdata');
   if (!dir.startsWith('memory://')) fs.mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create(dir, { extensions: { unaccent } });
+  // PostgreSQL's default 128 MB of shared buffers would live inside this process's memory; a school's demo
+  // fits in far less.
+  const pglite = await PGlite.create(dir, { extensions: { unaccent }, postgresqlconf: ['shared_buffers=32MB'] });
   const pgConfig = createPgConfig(pglite);
   const knex = knexLib({
     client: 'pg',
