@@ -150,7 +150,7 @@ async function securityHeaders(ctx: Context, next: Next) {
 }
 
 /** Every feature's routes, in the order they are tried (tests walk this list to cover every route). */
-export const ROUTERS = [homepageRouter, authRouter, dashboardRouter, adminRouter];
+export const ROUTERS = [tenantAssetsRouter, homepageRouter, authRouter, dashboardRouter, adminRouter];
 
 /** Builds the Koa application. The order of the middleware below is the architecture. */
 export function createApp(): Koa {
@@ -175,7 +175,6 @@ export function createApp(): Koa {
     await next();
   });
   app.use(resolveTenant);
-  app.use(tenantAssetsRouter.routes());
   const parseBody = bodyParser({ enableTypes: ['form', 'json'], formLimit: '256kb', jsonLimit: '256kb' });
   app.use((ctx, next) => (ctx.method === 'GET' || ctx.method === 'HEAD' ? next() : parseBody(ctx, next)));
   app.use(loadMember);

@@ -5,8 +5,7 @@ import type { Context } from 'koa';
  * swaps; a history restore re-fetches the page and must get all of it.
  */
 export function wantsFragment(ctx: Context): boolean {
-  ctx.vary('HX-Request-Type');
-  ctx.vary('HX-History-Restore-Request');
+  ctx.vary(['HX-Request-Type', 'HX-History-Restore-Request']);
   return ctx.get('HX-Request-Type') === 'partial' && ctx.get('HX-History-Restore-Request') !== 'true';
 }
 
