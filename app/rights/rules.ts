@@ -4,7 +4,7 @@ import { db, currentTenant } from '../db/index.js';
 import { newId } from '../lib/ids.js';
 import { recordAudit } from '../lib/audit.js';
 import { SERVICES, SERVICES_BY_KEY } from './catalogue.js';
-import type { AccessRule } from './policy.js';
+import { AccessRule } from './access-rule.js';
 
 type Target = [AccessRule['target_type'], string];
 const school: Target = ['school', ''];
@@ -50,11 +50,8 @@ export async function defaultRulesInstaller(trx: Knex.Transaction, tenantId: str
 }
 
 /** Every rule of the current school. */
-export async function listRules(): Promise<(AccessRule & { id: string })[]> {
-  return db()('access_rules')
-    .where('tenant_id', currentTenant().id)
-    .select('id', 'service_key', 'target_type', 'target_value', 'role')
-    .orderBy(['service_key', 'target_type', 'target_value', 'role']);
+export async function listRules(): Promise<AccessRule[]> {
+  return AccessRule.scoped().orderBy(['service_key', 'target_type', 'target_value', 'role']);
 }
 
 export const RuleCreateSchema = z
@@ -99,10 +96,10 @@ export async function ruleAdder(input: {
   if (target_type === 'function' && !['head', 'cpe', 'supervisor', 'librarian', 'nurse', 'social_worker', 'psychologist'].includes(target_value)) {
     throw new RuleError('target_value', 'Fonction inconnue.');
   }
-  const exists = await db()('access_rules').where({ tenant_id: tenantId, service_key: service.key, target_type, target_value, role }).first('id');
+  const exists = await AccessRule.scoped().findOne({ service_key: service.key, target_type, target_value, role });
   if (exists) throw new RuleError('role', 'Cette règle existe déjà.');
   const id = newId();
-  await db()('access_rules').insert({ tenant_id: tenantId, id, service_key: service.key, target_type, target_value, role });
+  await AccessRule.query(db()).insert({ tenant_id: tenantId, id, service_key: service.key, target_type, target_value, role });
   await recordAudit({
     action: 'rights.rule_added',
     actorAccountId: input.actor.accountId,
@@ -122,10 +119,9 @@ export async function ruleRemover(input: {
   actor: { accountId: string; membershipId: string };
   ip?: string;
 }): Promise<boolean> {
-  const tenantId = currentTenant().id;
-  const rule = await db()('access_rules').where({ tenant_id: tenantId, id: input.ruleId, service_key: input.serviceKey }).first();
+  const rule = await AccessRule.scoped().findOne({ id: input.ruleId, service_key: input.serviceKey });
   if (!rule) return false;
-  await db()('access_rules').where({ tenant_id: tenantId, id: input.ruleId }).del();
+  await AccessRule.scoped().where({ id: rule.id }).delete();
   await recordAudit({
     action: 'rights.rule_removed',
     actorAccountId: input.actor.accountId,

@@ -188,3 +188,29 @@ describe('sessions', () => {
     expect((await laptop.get('/espace')).status).toBe(200);
   });
 });
+
+describe('behind TLS', () => {
+  it('uses a __Host- Secure cookie and sends HSTS when the public address is https, whatever NODE_ENV says', async () => {
+    const { config, setConfig } = await import('../../app/config.js');
+    const plain = config();
+    setConfig({ ...plain, https: true });
+    try {
+      const school = await buildTenant();
+      const m = await buildMember(school);
+      const c = Client.for(school);
+      const form = await c.get('/connexion');
+      expect(form.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(String(form.headers['set-cookie'])).toMatch(/^__Host-preau_csrf=[^;]+;.*path=\/;.*secure;.*httponly/i);
+      const res = await c.post('/connexion', { login: m.login, password: m.password, _csrf: /name="_csrf" value="([^"]+)"/.exec(form.text)![1] });
+      expect(res.status).toBe(303);
+      const session = ([] as string[]).concat(res.headers['set-cookie']).find((s) => s.startsWith('__Host-preau_session='))!;
+      expect(session).toMatch(/; path=\//i);
+      expect(session).toMatch(/; secure/i);
+      expect(session).toMatch(/; httponly/i);
+      expect(session).not.toMatch(/domain=/i);
+      expect((await c.get('/espace')).status).toBe(200);
+    } finally {
+      setConfig(plain);
+    }
+  });
+});
