@@ -11,6 +11,7 @@
  *   BENCH_SECONDS      measured seconds per target (default 10; a 2 s warm-up is added, not counted)
  *   BENCH_CONNECTIONS  autocannon connections (default 10)
  *   BENCH_ROUNDS       rounds of (yardstick, page) pairs, medians reported (default 1; more on a noisy machine)
+ *   BENCH_ONLY         measure only the page with this path (e.g. /espace)
  *   BENCH_DATA_DIR     use this DATA_DIR (kept) instead of a fresh temporary one (removed)
  *   BENCH_EXTRA=1      also measure, for information, the cheaper yardstick variants (literal page with
  *                      only {{ title }}, and Koa sending the bytes as a fixed string)
