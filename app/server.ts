@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Koa, { type Context, type Next } from 'koa';
@@ -27,7 +26,9 @@ export const lifecycle = { ready: true };
 /** Request id, timing and one log line per request with its school. */
 async function requestLog(ctx: Context, next: Next) {
   const started = process.hrtime.bigint();
-  const id = ctx.get('X-Request-Id').slice(0, 64) || crypto.randomUUID();
+  // A proxy's request id is kept when it looks like one, so logs of both can be joined.
+  const given = ctx.get('X-Request-Id');
+  const id = /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : crypto.randomUUID();
   ctx.state.requestId = id;
   ctx.set('X-Request-Id', id);
   try {
@@ -180,7 +181,7 @@ export function createApp(): Koa {
   app.use(loadMember);
   app.use(csrfToken);
   app.use(verifyCsrf);
-  // One router holding every feature's routes: one match per request instead of one per feature.
+  // Every feature's routes under one router, so one allowedMethods answers 405 for all of them.
   const root = new Router();
   for (const router of ROUTERS) root.use(router.routes());
   app.use(root.routes());
@@ -190,6 +191,3 @@ export function createApp(): Koa {
   });
   return app;
 }
-
-export const STATIC_ROOT = path.join(ROOT, 'static');
-export const staticExists = (p: string) => fs.existsSync(path.join(STATIC_ROOT, p));
