@@ -34,6 +34,8 @@ export async function ensureRoles(knex: Knex): Promise<void> {
     if (!rolsuper && !members.includes(role)) await knex.raw(`grant ${role} to current_user`);
   }
   await knex.raw(`grant usage, create on schema public to preau_owner`);
+  // Trusted extensions (unaccent) need CREATE on the database.
+  await knex.raw(`do $$ begin execute format('grant create on database %I to preau_owner', current_database()); end $$`);
   await knex.raw(`grant usage on schema public to preau_app`);
   await knex.raw(`do $$ begin
     if exists (select 1 from pg_roles where rolname = 'preau_backup') then grant usage on schema public to preau_backup; end if;
