@@ -17,6 +17,9 @@ import { tenantAssetsRouter } from './tenancy/assets.js';
 import { homepageRouter } from './modules/homepage/routes.js';
 import { dashboardRouter } from './modules/dashboard/routes.js';
 import { adminRouter } from './modules/admin/routes.js';
+import { publicPublicationRouter } from './modules/publication/public-routes.js';
+import { editorRouter } from './modules/publication/editor-routes.js';
+import { mediaRouter } from './modules/publication/media-routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -151,7 +154,16 @@ async function securityHeaders(ctx: Context, next: Next) {
 }
 
 /** Every feature's routes, in the order they are tried (tests walk this list to cover every route). */
-export const ROUTERS = [tenantAssetsRouter, homepageRouter, authRouter, dashboardRouter, adminRouter];
+export const ROUTERS = [
+  tenantAssetsRouter,
+  homepageRouter,
+  publicPublicationRouter,
+  mediaRouter,
+  authRouter,
+  dashboardRouter,
+  editorRouter,
+  adminRouter,
+];
 
 /** Builds the Koa application. The order of the middleware below is the architecture. */
 export function createApp(): Koa {
