@@ -109,7 +109,10 @@ export async function verifyCsrf(ctx: Context, next: Next): Promise<void> {
   const expected = ctx.state.member
     ? ctx.state.member.session.csrf_token
     : ctx.cookies.get(csrfCookieName(ctx));
-  const sent = ctx.get('X-CSRF-Token') || formBody(ctx)._csrf;
+  // A multipart upload is not parsed yet at this point: without JavaScript its form carries the token in the
+  // action's query string (the page that holds it is the member's own; logs record the path only).
+  const fromQuery = ctx.is('multipart') ? ctx.query._csrf : undefined;
+  const sent = ctx.get('X-CSRF-Token') || formBody(ctx)._csrf || fromQuery;
   if (!sameToken(sent, expected)) throw new HttpError(403, 'csrf_token');
   await next();
 }
