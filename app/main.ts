@@ -67,7 +67,12 @@ async function serve() {
 function vendor() {
   const dest = path.join(ROOT, 'static/vendor');
   fs.mkdirSync(dest, { recursive: true });
-  const files: [string, string][] = [['node_modules/htmx.org/dist/htmx.min.js', 'htmx.min.js']];
+  const files: [string, string][] = [
+    ['node_modules/htmx.org/dist/htmx.min.js', 'htmx.min.js'],
+    // The article editor (publication back-office): trix needs no inline script, only its build and stylesheet.
+    ['node_modules/trix/dist/trix.umd.min.js', 'trix.umd.min.js'],
+    ['node_modules/trix/dist/trix.css', 'trix.css'],
+  ];
   for (const [from, to] of files) fs.copyFileSync(path.join(ROOT, from), path.join(dest, to));
   console.log(`static/vendor : ${files.map((f) => f[1]).join(', ')}`);
 }
@@ -111,7 +116,7 @@ program
     await database.close();
   });
 
-program.command('vendor').description('copie htmx de node_modules vers static/vendor').action(vendor);
+program.command('vendor').description('copie htmx et trix de node_modules vers static/vendor').action(vendor);
 
 try {
   config();
