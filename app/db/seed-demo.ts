@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { hashPassword } from '../auth/password.js';
 import { newId } from '../lib/ids.js';
 import { ownerTenantTx, ownerTx, systemDb, type TenantRef } from './index.js';
+import { seedPublication } from './seed-publication.js';
 
 /**
  * The demo: two schools (a collège and a lycée) with classes, students, guardians, teachers and staff, and the
@@ -606,5 +607,6 @@ export async function seedDemo(): Promise<{ accounts: number; memberships: numbe
     await undo(written, accountsWritten ? accounts.map((a) => a.id) : []).catch(() => {});
     throw err;
   }
+  await seedPublication();
   return { accounts: accounts.length, memberships: people.length };
 }

@@ -11,7 +11,7 @@
  *   BENCH_SECONDS      measured seconds per target (default 10; a 2 s warm-up is added, not counted)
  *   BENCH_CONNECTIONS  autocannon connections (default 10)
  *   BENCH_ROUNDS       rounds of (yardstick, page) pairs, medians reported (default 1; more on a noisy machine)
- *   BENCH_ONLY         measure only the page with this path (e.g. /espace)
+ *   BENCH_ONLY         measure only the page with this path or name (e.g. /espace, article)
  *   BENCH_DATA_DIR     use this DATA_DIR (kept) instead of a fresh temporary one (removed)
  *   BENCH_EXTRA=1      also measure, for information, the cheaper yardstick variants (literal page with
  *                      only {{ title }}, and Koa sending the bytes as a fixed string)
@@ -39,6 +39,8 @@ interface Page {
   path: string;
   signedIn: boolean;
   target: TargetClass;
+  /** The path is read at start from another page: the first link matching `pattern` in `page`. */
+  pathFrom?: { page: string; pattern: RegExp };
 }
 
 /** The pages measured; later issues add theirs here. */
@@ -46,6 +48,10 @@ const PAGES: Page[] = [
   { name: 'home', path: '/', signedIn: false, target: 'public' },
   { name: 'connexion', path: '/connexion', signedIn: false, target: 'public' },
   { name: 'espace', path: '/espace', signedIn: true, target: 'private' },
+  // Publication (public site): a rubric, its newest article, and a French search.
+  { name: 'rubrique', path: '/rubriques/vie-du-college', signedIn: false, target: 'public' },
+  { name: 'article', path: '/articles/…', signedIn: false, target: 'public', pathFrom: { page: '/rubriques/vie-du-college', pattern: /href="(\/articles\/[0-9a-f-]{36}\/[a-z0-9-]+)"/ } },
+  { name: 'recherche', path: '/recherche?q=eleves%20college', signedIn: false, target: 'public' },
 ];
 
 /** DESIGN.md targets: share of the yardstick's requests/s, and p99 at 10 connections. */
@@ -351,7 +357,7 @@ async function main(): Promise<number> {
   const dataDir = process.env.BENCH_DATA_DIR ? path.resolve(process.env.BENCH_DATA_DIR) : fs.mkdtempSync(path.join(os.tmpdir(), 'preau-bench-data-'));
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'preau-bench-'));
   const databaseUrl = process.env.DATABASE_URL || undefined;
-  const pages = process.env.BENCH_ONLY ? PAGES.filter((p) => p.path === process.env.BENCH_ONLY) : PAGES;
+  const pages = process.env.BENCH_ONLY ? PAGES.filter((p) => p.path === process.env.BENCH_ONLY || p.name === process.env.BENCH_ONLY) : PAGES;
 
   const targetsCount = pages.length * 2 * ROUNDS + (EXTRA ? 2 : 0);
   const budgetMs = STARTUP_TIMEOUT_MS + 60_000 + targetsCount * (WARMUP_SECONDS + SECONDS + 20) * 1000;
@@ -402,6 +408,12 @@ async function main(): Promise<number> {
     const host = hostHeader(port);
     const html: Record<string, string> = {};
     for (const p of pages) {
+      if (p.pathFrom) {
+        const from = await request({ port, path: p.pathFrom.page, headers: { Host: host } });
+        const found = p.pathFrom.pattern.exec(from.body)?.[1];
+        if (!found) throw new BenchError(`no link for ${p.name} in ${p.pathFrom.page} (status ${from.status})`);
+        p.path = found;
+      }
       const headers: Record<string, string> = { Host: host };
       if (p.signedIn) headers.Cookie = cookie;
       const res: SimpleResponse = await request({ port, path: p.path, headers });

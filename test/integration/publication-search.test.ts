@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { buildMember, buildTenant } from '../fixtures/factories.js';
+import { Client } from '../fixtures/http.js';
+import { buildArticle, buildRubric, daysAgo } from '../fixtures/publication-public.js';
+
+const hitTitles = (html: string) =>
+  [...html.matchAll(/<h3 class="search-hit__title"><a href="[^"]+">(.*?)<\/a><\/h3>/g)].map((m) => m[1].replace(/<\/?mark>/g, ''));
+const htmx = { 'HX-Request': 'true', 'HX-Request-Type': 'partial', 'HX-Target': 'div#resultats' };
+
+describe('/recherche', () => {
+  it('shows the form alone when q is empty, cacheable and without cookie', async () => {
+    const school = await buildTenant();
+    const res = await Client.for(school).get('/recherche');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<label for="q">Rechercher dans les articles</label>');
+    expect(res.text).toContain('hx-get="/recherche" hx-trigger="input changed delay:300ms, search" hx-target="#resultats" hx-push-url="true"');
+    expect(res.text).not.toContain('search-hit');
+    expect(res.text).not.toContain('data-announce');
+    expect(res.headers['cache-control']).toBe('public, max-age=60');
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('finds "élève" when asked "eleve", and "Collège" from "colleges"', async () => {
+    const school = await buildTenant();
+    const rubric = await buildRubric(school, { name: 'Actualités' });
+    await buildArticle(school, rubric.id, { title: 'Conseil de vie', body: '<p>Les délégués élèves se réunissent jeudi.</p>' });
+    await buildArticle(school, rubric.id, { title: 'Le collège rénové', body: '<p>Les travaux sont finis.</p>' });
+    await buildArticle(school, rubric.id, { title: 'Cantine', body: '<p>Menus de la semaine.</p>' });
+    const c = Client.for(school);
+    const res = await c.get('/recherche?q=eleve');
+    expect(res.status).toBe(200);
+    expect(hitTitles(res.text)).toEqual(['Conseil de vie']);
+    expect(res.text).toContain('<mark>élèves</mark>');
+    expect(res.text).toContain('1 article trouvé pour « eleve »');
+    expect(hitTitles((await c.get('/recherche?q=colleges')).text)).toEqual(['Le collège rénové']);
+    const none = await c.get('/recherche?q=piscine');
+    expect(none.text).toContain('Aucun article trouvé pour « piscine »');
+  });
+
+  it('ranks title matches above body matches, and highlights them', async () => {
+    const school = await buildTenant();
+    const rubric = await buildRubric(school);
+    await buildArticle(school, rubric.id, { title: 'Sortie au musée', body: '<p>Une journée de découverte, avec un atelier de théâtre.</p>', publishAt: daysAgo(1) });
+    await buildArticle(school, rubric.id, { title: 'Festival de théâtre', body: '<p>Le théâtre du collège joue sa pièce, le théâtre est complet.</p>', publishAt: daysAgo(20) });
+    const res = await Client.for(school).get('/recherche?q=theatre');
+    expect(hitTitles(res.text)).toEqual(['Festival de théâtre', 'Sortie au musée']);
+    expect(res.text).toContain('Festival de <mark>théâtre</mark>');
+    expect(res.text).toContain('2 articles trouvés pour « theatre »');
+  });
+
+  it('escapes the text of articles and of the query, keeping only its own marks', async () => {
+    const school = await buildTenant();
+    const rubric = await buildRubric(school);
+    // Text that reads like HTML (the sanitizer keeps it as text: &lt;script&gt;), and a forged mark sentinel.
+    await buildArticle(school, rubric.id, { title: 'Sécurité <b>web</b> <script>alert(2)</script>', body: '<p>Le code &lt;script&gt;alert(1)&lt;/script&gt; explique la faille \uE000 web.</p>' });
+    const res = await Client.for(school).get('/recherche?q=' + encodeURIComponent('faille <>&"'));
+    expect(res.status).toBe(200);
+    expect(hitTitles(res.text)).toHaveLength(1);
+    expect(res.text).toContain('&lt;script&gt;alert(2)&lt;/script&gt;');
+    expect(res.text).not.toContain('<script>alert');
+    expect(res.text).toMatch(/<p class="search-hit__excerpt">[^<]*alert\(1\)[^<]*<mark>faille<\/mark>/);
+    expect(res.text).toContain('« faille &lt;&gt;&amp;&quot; »');
+    expect(res.text).toContain('Sécurité &lt;b&gt;web&lt;/b&gt;');
+    expect(res.text).toContain('<mark>faille</mark>');
+    const marks = res.text.match(/<mark>/g)?.length ?? 0;
+    expect(res.text.match(/<\/mark>/g)?.length ?? 0).toBe(marks);
+  });
+
+  it('finds articles of a private rubric only for its readers, never drafts or another school’s', async () => {
+    const school = await buildTenant();
+    const other = await buildTenant();
+    const pub = await buildRubric(school);
+    const priv = await buildRubric(school, { visibility: 'private', roles: [{ target_type: 'profile', target_value: 'teacher', role: 'reader' }] });
+    await buildArticle(school, pub.id, { title: 'Réunion publique des parents' });
+    await buildArticle(school, priv.id, { title: 'Réunion des enseignants' });
+    await buildArticle(school, pub.id, { title: 'Réunion en brouillon', status: 'draft' });
+    await buildArticle(school, pub.id, { title: 'Réunion future', publishAt: new Date(Date.now() + 86_400_000) });
+    await buildArticle(other, (await buildRubric(other)).id, { title: 'Réunion ailleurs' });
+    const visitor = await Client.for(school).get('/recherche?q=reunion');
+    expect(hitTitles(visitor.text)).toEqual(['Réunion publique des parents']);
+    const student = await buildMember(school, { profile: 'student' });
+    const s = Client.for(school);
+    await s.signIn(student.login, student.password);
+    expect(hitTitles((await s.get('/recherche?q=reunion')).text)).toEqual(['Réunion publique des parents']);
+    const teacher = await buildMember(school, { profile: 'teacher' });
+    const t = Client.for(school);
+    await t.signIn(teacher.login, teacher.password);
+    const seen = await t.get('/recherche?q=reunion');
+    expect(hitTitles(seen.text).sort()).toEqual(['Réunion des enseignants', 'Réunion publique des parents']);
+    expect(seen.headers['cache-control']).toBe('private, no-store');
+  });
+
+  it('answers htmx with the results fragment only, the page otherwise', async () => {
+    const school = await buildTenant();
+    const rubric = await buildRubric(school);
+    await buildArticle(school, rubric.id, { title: 'Bibliothèque ouverte' });
+    const c = Client.for(school);
+    const fragment = await c.get('/recherche?q=bibliotheque', htmx);
+    expect(fragment.status).toBe(200);
+    expect(fragment.text).not.toContain('<html');
+    expect(fragment.text).not.toContain('<form');
+    expect(fragment.text).toMatch(/data-announce>1 article trouvé pour « bibliotheque »/);
+    expect(hitTitles(fragment.text)).toEqual(['Bibliothèque ouverte']);
+    expect(fragment.headers.vary).toMatch(/HX-Request-Type/);
+    const restore = await c.get('/recherche?q=bibliotheque', { ...htmx, 'HX-History-Restore-Request': 'true' });
+    expect(restore.text).toContain('<html');
+    const page = await c.get('/recherche?q=bibliotheque');
+    expect(page.text).toContain('<html');
+    expect(page.text).toContain('value="bibliotheque"');
+  });
+
+  it('refuses a query over 200 characters with 422 and the message beside the field', async () => {
+    const school = await buildTenant();
+    const c = Client.for(school);
+    const long = 'a'.repeat(201);
+    const res = await c.get(`/recherche?q=${long}`);
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('aria-invalid="true"');
+    expect(res.text).toContain('aria-describedby="q-aide q-erreur"');
+    expect(res.text).toContain('<p id="q-erreur" class="field-error">La recherche ne doit pas dépasser 200 caractères.</p>');
+    expect(res.text).toContain(`value="${long}"`);
+    const fragment = await c.get(`/recherche?q=${long}`, htmx);
+    expect(fragment.status).toBe(422);
+    expect(fragment.text).not.toContain('<html');
+    expect(fragment.text).toContain('La recherche ne doit pas dépasser 200 caractères.');
+    expect((await c.get(`/recherche?q=${'a'.repeat(200)}`)).status).toBe(200);
+  });
+
+  it('survives odd queries: operators, quotes, a lone minus, repeated q', async () => {
+    const school = await buildTenant();
+    const rubric = await buildRubric(school);
+    await buildArticle(school, rubric.id, { title: 'Voyage en Italie', body: '<p>Rome et Florence.</p>' });
+    const c = Client.for(school);
+    for (const q of ['"voyage en"', '-', 'or', 'voyage -rome', '!!!', "'; drop table articles; --", '\\']) {
+      const res = await c.get(`/recherche?q=${encodeURIComponent(q)}`);
+      expect(res.status, q).toBe(200);
+    }
+    expect(hitTitles((await c.get('/recherche?q=italie&q=autre')).text)).toEqual(['Voyage en Italie']);
+    expect(hitTitles((await c.get('/recherche?q=voyage%20-rome')).text)).toEqual([]);
+  });
+});
