@@ -22,7 +22,7 @@ export interface Actor {
 }
 
 /** Whether a rule's target covers the member. */
-export function ruleMatches(rule: AccessRule, actor: Actor): boolean {
+export function ruleMatches(rule: Pick<AccessRule, 'target_type' | 'target_value'>, actor: Actor): boolean {
   switch (rule.target_type) {
     case 'school':
       return true;

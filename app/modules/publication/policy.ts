@@ -1,5 +1,5 @@
 import type { Member } from '../../auth/member.js';
-import { can } from '../../rights/policy.js';
+import { can, ruleMatches, type AccessRule } from '../../rights/policy.js';
 
 /**
  * Who may do what in a rubric. The head of school and the administrators (the `publication` service as
@@ -21,23 +21,10 @@ export interface RubricForPolicy {
   roles: RubricRoleRule[];
 }
 
+// A rubric role targets what a rule of the rights matrix targets, or one named member.
 function covers(rule: RubricRoleRule, m: Member): boolean {
-  switch (rule.target_type) {
-    case 'school':
-      return true;
-    case 'profile':
-      return m.profile === rule.target_value;
-    case 'function':
-      return m.functions.includes(rule.target_value);
-    case 'class':
-      return m.classIds.includes(rule.target_value);
-    case 'group':
-      return m.groupIds.includes(rule.target_value);
-    case 'membership':
-      return m.membershipId === rule.target_value;
-    default:
-      return false;
-  }
+  if (rule.target_type === 'membership') return m.membershipId === rule.target_value;
+  return ruleMatches(rule as Pick<AccessRule, 'target_type' | 'target_value'>, m);
 }
 
 /** Whether the member manages all publication of the school (head of school, administrators by default). */
