@@ -125,9 +125,10 @@ async function health(ctx: Context, next: Next) {
 const CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  // trix (the article editor) inserts two <style> elements of its own: their exact text is allowed by hash
-  // (trix 2.1; the editor's browser test fails on any CSP violation if an upgrade changes them).
-  "style-src 'self' 'sha256-c5Z9aB2t69CSpeI1aC8dDLr7LZYZlynV8iY/8Uc9ZFk=' 'sha256-jAP18ioNeNaQBBU5RJvT96kjJnVxHvZs+s8WUNiLnvA='",
+  // trix (the article editor) inserts two <style> elements of its own, empty first and then filled: the
+  // empty text and their exact contents are allowed by hash (trix 2.1; the editor's browser test fails on
+  // any CSP violation if an upgrade changes them).
+  "style-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' 'sha256-c5Z9aB2t69CSpeI1aC8dDLr7LZYZlynV8iY/8Uc9ZFk=' 'sha256-jAP18ioNeNaQBBU5RJvT96kjJnVxHvZs+s8WUNiLnvA='",
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",

@@ -197,8 +197,11 @@ describe('preview', () => {
     const res = await contributor.c.get(`/publication/articles/${id}/apercu`);
     expect(res.status).toBe(200);
     expect(res.text).toContain('Aperçu — non publié');
-    expect(res.text).toContain('<h1>Sortie au musée</h1>');
+    // Engineer A's public article template, with the draft's data.
+    expect(res.text).toContain('<h1 id="article-titre">Sortie au musée</h1>');
     expect(res.text).toContain('<strong>beau</strong>');
+    expect(res.text).toContain('<meta name="robots" content="noindex">');
+    expect(res.text).not.toContain('rel="canonical"');
     expect(res.text).not.toContain('<script>alert');
   });
 });

@@ -4,6 +4,7 @@ import { now } from '../../lib/clock.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import type { Member } from '../../auth/member.js';
 import { canEditArticle, canPublishIn, canWriteIn } from './policy.js';
+import type { ArticlePage } from './queries.js';
 import { allRubrics, rubricById, type Rubric } from './rubrics.js';
 import { sanitizeArticleHtml } from './sanitize.js';
 import type { ArticleInput } from './schemas.js';
@@ -79,6 +80,51 @@ export function slugify(text: string, fallback = 'article'): string {
 /** The school's media of a kind, for the editor's selects. */
 export async function mediaChoices(kind: 'image' | 'file'): Promise<{ id: string; name: string; alt: string }[]> {
   return db()('media').where({ tenant_id: currentTenant().id, kind }).orderBy('created_at', 'desc').limit(500).select('id', 'name', 'alt');
+}
+
+/**
+ * An article of any status shaped as the public page shows a live one (queries.ts's ArticlePage): its author's
+ * name, main image with its variants, attachments; no neighbours. For the preview, which renders the public
+ * template with it. A draft without a date shows as published at `at`.
+ */
+export async function articlePreview(article: ArticleRow, rubric: Rubric, at: Date): Promise<ArticlePage> {
+  const tenantId = currentTenant().id;
+  const author = article.author_id
+    ? await db()('memberships').where({ tenant_id: tenantId, id: article.author_id }).first('first_name', 'last_name')
+    : undefined;
+  const image = article.main_image_id
+    ? await db()('media').where({ tenant_id: tenantId, id: article.main_image_id }).first('id', 'width', 'height', 'variants')
+    : undefined;
+  const attachments = await db()('article_attachments as at')
+    .join('media as f', (j) => j.on('f.tenant_id', 'at.tenant_id').andOn('f.id', 'at.media_id'))
+    .where({ 'at.tenant_id': tenantId, 'at.article_id': article.id })
+    .orderBy([{ column: 'at.position' }, { column: 'f.name' }])
+    .select('f.id', 'f.name', 'f.mime', 'f.size_bytes');
+  return {
+    id: article.id,
+    slug: article.slug,
+    title: article.title,
+    summary: article.summary,
+    body_html: article.body_html,
+    body_text: article.body_text,
+    publish_at: article.publish_at ? new Date(article.publish_at) : at,
+    updated_at: article.updated_at,
+    author: author ? `${author.first_name} ${author.last_name}` : null,
+    image: image
+      ? {
+          id: image.id,
+          alt: article.main_image_decorative ? '' : article.main_image_alt,
+          decorative: article.main_image_decorative,
+          width: image.width ?? null,
+          height: image.height ?? null,
+          variants: Array.isArray(image.variants) ? image.variants : [],
+        }
+      : null,
+    rubric: { id: rubric.id, slug: rubric.slug, name: rubric.name, visibility: rubric.visibility, archived_at: rubric.archived_at ? String(rubric.archived_at) : null, roles: rubric.roles },
+    attachments: attachments.map((f: { id: string; name: string; mime: string; size_bytes: number | string }) => ({ ...f, size_bytes: Number(f.size_bytes) })),
+    previous: null,
+    next: null,
+  };
 }
 
 /** The rubrics where the member may write (for the rubric select). */

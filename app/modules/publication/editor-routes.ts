@@ -8,7 +8,6 @@ import { HttpError } from '../../http/errors.js';
 import { wantsFragment } from '../../http/htmx.js';
 import { render } from '../../http/render.js';
 import { views } from '../../http/render.js';
-import { db } from '../../db/index.js';
 import { now } from '../../lib/clock.js';
 import { isUuid } from '../../lib/ids.js';
 import { authorize } from '../../rights/policy.js';
@@ -18,6 +17,7 @@ import {
   articleAutosaver,
   articleById,
   articleCreator,
+  articlePreview,
   articlePublisher,
   articleRestorer,
   articleSenderBack,
@@ -51,7 +51,10 @@ import {
   targetChoices,
   targetLabels,
 } from './rubric-admin.js';
+import { humanSize, typeName } from './public-routes.js';
+import { pictureOf } from './queries.js';
 import { allRubrics, rubricById, type Rubric } from './rubrics.js';
+import { excerpt } from './sanitize.js';
 import {
   ArticlesPublishSchema,
   ArticlesSendBackSchema,
@@ -150,7 +153,7 @@ async function editorPage(
     errors: opts.errors ?? {},
     errorCount: Object.keys(opts.errors ?? {}).length,
     actions,
-    notice: opts.notice ?? str(ctx.query.message),
+    notice: opts.notice ?? '',
     autosave: a && (a.status === 'draft' || a.status === 'submitted'),
     isScheduled: a && a.status === 'published' && a.publish_at && new Date(a.publish_at) > now(),
   });
@@ -367,19 +370,26 @@ editorRouter.post('/articles/:id/revisions/:revisionId/restauration', async (ctx
   seeOther(ctx, `/publication/articles/${article.id}?message=version`);
 });
 
+/**
+ * The preview: engineer A's public article template (templates/publication/article.njk) with the draft's data,
+ * under a banner "Aperçu — non publié" (preview.njk extends it).
+ */
 editorRouter.get('/articles/:id/apercu', async (ctx) => {
   const { article, rubric } = await loadArticle(ctx);
   if (!canEditArticle(member(ctx), article, rubric)) throw new HttpError(403, 'forbidden');
-  const { rows } = await db().raw(
-    `select m.first_name || ' ' || m.last_name as name from memberships m where m.tenant_id = ? and m.id = ?`,
-    [ctx.state.tenant.id, article.author_id],
-  );
+  const page = await articlePreview(article, rubric, now());
+  const picture = pictureOf(page.image);
+  const description = page.summary || excerpt(page.body_text, 200);
+  const self = `/publication/articles/${article.id}/apercu`;
   render(ctx, { page: 'publication/editor/preview.njk' }, {
     title: `Aperçu — ${article.title}`,
-    article,
-    rubric,
-    authorName: rows[0]?.name ?? '',
-    previewDate: article.publish_at ?? now(),
+    article: page,
+    picture,
+    iso: page.publish_at.toISOString(),
+    description,
+    attachments: page.attachments.map((f) => ({ ...f, size: humanSize(f.size_bytes), type: typeName(f.mime) })),
+    og: { title: page.title, description, url: self, image: null, imageAlt: '' },
+    editUrl: `/publication/articles/${article.id}`,
   });
 });
 
