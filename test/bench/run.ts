@@ -15,6 +15,8 @@
  *   BENCH_DATA_DIR     use this DATA_DIR (kept) instead of a fresh temporary one (removed)
  *   BENCH_EXTRA=1      also measure, for information, the cheaper yardstick variants (literal page with
  *                      only {{ title }}, and Koa sending the bytes as a fixed string)
+ *   BENCH_ARTICLES     first give demo-college this many synthetic live articles (test/bench/synthetic-articles.ts,
+ *                      before the server starts), e.g. 10000 for the issue's "search over 10,000 articles"
  *   DATABASE_URL       passed to the server (then DEMO=on so that the demo accounts exist)
  *
  * Adding a page: append to PAGES below (path, whether it needs the session, target class).
@@ -78,6 +80,7 @@ const SECONDS = intEnv('BENCH_SECONDS', 10, 1, 300);
 const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 10, 1, 1000);
 const ROUNDS = intEnv('BENCH_ROUNDS', 1, 1, 10);
 const EXTRA = process.env.BENCH_EXTRA === '1';
+const ARTICLES = intEnv('BENCH_ARTICLES', 0, 0, 200_000);
 
 class BenchError extends Error {}
 
@@ -360,7 +363,7 @@ async function main(): Promise<number> {
   const pages = process.env.BENCH_ONLY ? PAGES.filter((p) => p.path === process.env.BENCH_ONLY || p.name === process.env.BENCH_ONLY) : PAGES;
 
   const targetsCount = pages.length * 2 * ROUNDS + (EXTRA ? 2 : 0);
-  const budgetMs = STARTUP_TIMEOUT_MS + 60_000 + targetsCount * (WARMUP_SECONDS + SECONDS + 20) * 1000;
+  const budgetMs = STARTUP_TIMEOUT_MS * (ARTICLES > 0 ? 6 : 1) + 60_000 + targetsCount * (WARMUP_SECONDS + SECONDS + 20) * 1000;
   let finished = false;
   const cleanup = async () => {
     for (const c of [...children].reverse()) await stopChild(c);
@@ -397,6 +400,25 @@ async function main(): Promise<number> {
     };
     if (databaseUrl) serverEnv.DEMO = 'on';
     else delete serverEnv.DATABASE_URL;
+    if (ARTICLES > 0) {
+      // Before the server: the embedded database admits one process at a time.
+      const t0 = Date.now();
+      const seeder = startNode('synthetic articles', SERVER_CPU, ['test/bench/synthetic-articles.ts', String(ARTICLES)], serverEnv);
+      const code = await Promise.race([seeder.exited, sleep(STARTUP_TIMEOUT_MS * 5).then(() => 'timeout' as const)]);
+      if (code === 'timeout') {
+        await stopChild(seeder, 2_000);
+        throw new BenchError(`inserting ${ARTICLES} synthetic articles took over ${(STARTUP_TIMEOUT_MS * 5) / 1000} s`);
+      }
+      await sleep(50);
+      const line = [...seeder.lines].reverse().find((l) => l.startsWith('{'));
+      if (code !== 0 || !line) throw new BenchError(`inserting ${ARTICLES} synthetic articles failed (code ${code}):\n${tail(seeder)}`);
+      children.splice(children.indexOf(seeder), 1);
+      const info = JSON.parse(line) as { written: number; liveArticles: number; matchingElevesCollege: number };
+      console.log(
+        `bench: ${info.written} synthetic article(s) written in ${((Date.now() - t0) / 1000).toFixed(1)} s; demo-college has ` +
+          `${info.liveArticles} published articles, ${info.matchingElevesCollege} matching « eleves college »`,
+      );
+    }
     const started = Date.now();
     const server = startNode('server', SERVER_CPU, ['app/main.ts', 'serve'], serverEnv);
     await waitHealthy(server, port);

@@ -9,6 +9,8 @@ import { ROUTERS } from '../../app/server.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 import { buildMember, buildTenant, rowsOf } from '../fixtures/factories.js';
 import { Client, csrfFrom } from '../fixtures/http.js';
+import { buildArticle, buildRubric } from '../fixtures/publication-public.js';
+import { liveArticleOf } from '../../app/modules/publication/queries.js';
 
 describe('row-level security', () => {
   it('every table with a tenant_id has row-level security enabled and forced, with a policy', async () => {
@@ -53,6 +55,7 @@ describe('row-level security', () => {
     const b = await buildTenant();
     await buildMember(a, { lastName: 'DeA' });
     const memberOfB = await buildMember(b, { lastName: 'DeB' });
+    const articleOfB = await buildArticle(b, (await buildRubric(b)).id, { title: 'Article de B' });
     const shared = currentDatabase();
     const single = shared.embedded ? shared : await openDatabase(config(), { poolMax: 1 });
     try {
@@ -73,6 +76,12 @@ describe('row-level security', () => {
       expect(seen?.lastName).toBe('DeB');
       expect(await memberForSession(a, sessionIdOf(c.cookies.get('preau_session')!))).toBeNull();
       expect(await single.knex('memberships').select('id')).toEqual([]);
+      expect((await single.knex.raw(`select current_setting('app.tenant_id', true) as t`)).rows[0].t || null).toBeNull();
+      // So does the public article page's one-statement read, public_article().
+      expect((await liveArticleOf(b, articleOfB.id))?.title).toBe('Article de B');
+      expect(await liveArticleOf(a, articleOfB.id)).toBeUndefined();
+      expect(await single.knex('memberships').select('id')).toEqual([]);
+      expect(await single.knex('articles').select('id')).toEqual([]);
       expect((await single.knex.raw(`select current_setting('app.tenant_id', true) as t`)).rows[0].t || null).toBeNull();
       // Nor can a school write a row for another.
       await expect(

@@ -80,7 +80,7 @@ publicPublicationRouter.get('/rubriques/:slug', async (ctx) => {
   if (!SLUG.test(slug) || !parsed.success) throw notFound();
   const { page } = parsed.data;
   const member = ctx.state.member;
-  const rubric = await tenantTx(ctx.state.tenant, () => rubricPageOf(slug, page, member));
+  const rubric = await rubricPageOf(ctx.state.tenant, slug, page, member);
   // Archived, or private and not readable: it does not exist for this reader.
   if (!rubric || rubric.archived_at || !canReadRubric(member, rubric)) throw notFound();
   const pages = Math.max(1, Math.ceil(rubric.total / RUBRIC_PAGE_SIZE));
@@ -108,7 +108,7 @@ publicPublicationRouter.get('/rubriques/:slug', async (ctx) => {
 async function articleOr404(ctx: Context, id: string) {
   if (!isUuid(id)) throw notFound();
   const member = ctx.state.member;
-  const article = await tenantTx(ctx.state.tenant, () => liveArticleOf(id));
+  const article = await liveArticleOf(ctx.state.tenant, id);
   if (!article || article.rubric.archived_at || !canReadRubric(member, article.rubric)) throw notFound();
   return article;
 }
@@ -196,7 +196,7 @@ publicPublicationRouter.get('/recherche', async (ctx) => {
     });
   }
   const { q } = parsed.data;
-  const result = q ? await tenantTx(ctx.state.tenant, () => searchArticles(q, ctx.state.member)) : { total: 0, hits: [] };
+  const result = q ? await searchArticles(ctx.state.tenant, q, ctx.state.member) : { total: 0, hits: [] };
   cacheFor(ctx);
   render(ctx, view, {
     title: q ? `Recherche « ${q} »` : 'Recherche',

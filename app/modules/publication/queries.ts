@@ -1,5 +1,5 @@
 import type { Member } from '../../auth/member.js';
-import { currentTenant, db } from '../../db/index.js';
+import { currentTenant, db, inTenantScope, systemDb, tenantTx, type TenantRef } from '../../db/index.js';
 import { now } from '../../lib/clock.js';
 import { canReadRubric, type RubricRoleRule } from './policy.js';
 import { allRubrics, LIVE_ARTICLE } from './rubrics.js';
@@ -7,22 +7,27 @@ import { excerpt } from './sanitize.js';
 
 /**
  * Reads of the public site: rubric pages, article pages, feeds and search. Each page is one SQL statement
- * (JSON aggregation for the lists inside it), always scoped to the current school, with the clock of
+ * (JSON aggregation for the lists inside it), always scoped to one school, with the clock of
  * app/lib/clock.ts so "live" means the same thing in tests that move time.
+ *
+ * The rubric page, the article page and the search are the site's busiest pages: they call SQL functions
+ * (migrations 20261123001500..001700: public_article, public_rubric_page, public_search) as ONE statement
+ * outside any transaction, like session_member() for the signed-in member: the function sets the school for
+ * its own statement only and plpgsql keeps its plan per connection, so a page costs one round trip instead of
+ * four (BEGIN, set_config, query, COMMIT) and no planning. Row-level security still applies (SECURITY INVOKER).
  */
+
+/** The functions' set_config is local to the statement's own transaction, which must not be a school's open one. */
+function outsideTenantScope(what: string): void {
+  if (inTenantScope()) throw new Error(`${what} inside a tenant transaction`);
+}
+
+/** JSON turns timestamps into strings: back to dates. */
+const dateOf = (v: string | Date): Date => (v instanceof Date ? v : new Date(v));
 
 export const RUBRIC_PAGE_SIZE = 10;
 export const FEED_SIZE = 20;
 export const SEARCH_LIMIT = 20;
-
-/** LIVE_ARTICLE for another alias than `a`. */
-function liveAs(alias: string): string {
-  return LIVE_ARTICLE.replace(/\ba\./g, `${alias}.`);
-}
-
-const ROLES_OF = (alias: string) => `coalesce((select json_agg(json_build_object('target_type', rr.target_type,
-  'target_value', rr.target_value, 'role', rr.role)) from rubric_roles rr
-  where rr.tenant_id = ${alias}.tenant_id and rr.rubric_id = ${alias}.id), '[]'::json)`;
 
 export interface ImageVariant {
   format: 'webp' | 'jpeg' | string;
@@ -85,11 +90,6 @@ function imageOf(row: any): MainImage | null {
   };
 }
 
-// The columns of an article card (with its main image's variants), for an articles alias `a` and media `m`.
-const CARD_COLUMNS = `a.id, a.slug, a.title, a.summary, left(a.body_text, 600) as body_start, a.publish_at,
-  a.main_image_id, a.main_image_alt, a.main_image_decorative, m.variants as image_variants,
-  m.width as image_width, m.height as image_height`;
-
 function cardOf(row: any): ArticleCard {
   return {
     id: row.id,
@@ -103,31 +103,16 @@ function cardOf(row: any): ArticleCard {
 }
 
 /**
- * A rubric of the current school with one page of its live articles (newest first), the number of them, its
- * visible sub-rubrics and its parent, in one statement. Undefined when no rubric has that slug. The caller
- * decides whether the reader may see it (visibility, archive) and which sub-rubrics to show.
+ * A rubric of the school with one page of its live articles (newest first), the number of them, its visible
+ * sub-rubrics and its parent, in one round trip (public_rubric_page()). Undefined when no rubric has that
+ * slug. The caller decides whether the reader may see it (visibility, archive); sub-rubrics and parent the
+ * member may not read are left out here. Runs outside any tenant transaction.
  */
-export async function rubricPageOf(slug: string, page: number, member?: Member): Promise<RubricPage | undefined> {
-  const at = now();
+export async function rubricPageOf(tenant: TenantRef, slug: string, page: number, member?: Member): Promise<RubricPage | undefined> {
+  outsideTenantScope('rubricPageOf');
   const offset = (page - 1) * RUBRIC_PAGE_SIZE;
-  const { rows } = await db().raw(
-    `select r.id, r.slug, r.name, r.description, r.visibility, r.archived_at, ${ROLES_OF('r')} as roles,
-       (select json_build_object('slug', p.slug, 'name', p.name, 'visibility', p.visibility, 'archived_at', p.archived_at,
-                                 'roles', ${ROLES_OF('p')})
-          from rubrics p where p.tenant_id = r.tenant_id and p.id = r.parent_id) as parent,
-       (select coalesce(json_agg(json_build_object('slug', c.slug, 'name', c.name, 'visibility', c.visibility,
-                                                   'roles', ${ROLES_OF('c')}) order by c.position, c.name), '[]'::json)
-          from rubrics c where c.tenant_id = r.tenant_id and c.parent_id = r.id and c.archived_at is null) as children,
-       (select count(*)::int from articles a where a.tenant_id = r.tenant_id and a.rubric_id = r.id and ${LIVE_ARTICLE}) as total,
-       (select coalesce(json_agg(x order by x.publish_at desc, x.id desc), '[]'::json) from (
-          select ${CARD_COLUMNS}
-          from articles a left join media m on m.tenant_id = a.tenant_id and m.id = a.main_image_id
-          where a.tenant_id = r.tenant_id and a.rubric_id = r.id and ${LIVE_ARTICLE}
-          order by a.publish_at desc, a.id desc limit ? offset ?) x) as articles
-     from rubrics r where r.tenant_id = ? and r.slug = ?`,
-    [at, at, at, at, RUBRIC_PAGE_SIZE, offset, currentTenant().id, slug],
-  );
-  const row = rows[0];
+  const { rows } = await systemDb().raw(`select public_rubric_page(?, ?, ?, ?, ?) as r`, [tenant.id, slug, now(), RUBRIC_PAGE_SIZE, offset]);
+  const row = rows[0]?.r;
   if (!row) return undefined;
   const parent = row.parent && !row.parent.archived_at && canReadRubric(member, row.parent) ? { slug: row.parent.slug, name: row.parent.name } : null;
   return {
@@ -163,39 +148,23 @@ export interface ArticlePage {
 }
 
 /**
- * A live article of the current school with its rubric (and roles), author's name, main image, attachments
- * and its older and newer neighbours in the rubric, in one statement; undefined when there is no live article
- * of that id. The caller checks that the reader may read the rubric.
+ * A live article of the school with its rubric (and roles), author's name, main image, attachments and its
+ * older and newer neighbours in the rubric, in one round trip (public_article()); undefined when there is no
+ * live article of that id. The caller checks that the reader may read the rubric. Runs outside any tenant
+ * transaction.
  */
-export async function liveArticleOf(id: string): Promise<ArticlePage | undefined> {
-  const at = now();
-  const neighbour = (cmp: '<' | '>', dir: 'desc' | 'asc') => `(select json_build_object('id', n.id, 'slug', n.slug, 'title', n.title)
-      from articles n where n.tenant_id = a.tenant_id and n.rubric_id = a.rubric_id and ${liveAs('n')}
-        and (n.publish_at, n.id) ${cmp} (a.publish_at, a.id)
-      order by n.publish_at ${dir}, n.id ${dir} limit 1)`;
-  const { rows } = await db().raw(
-    `select a.id, a.slug, a.title, a.summary, a.body_html, a.body_text, a.publish_at, a.updated_at,
-       a.main_image_id, a.main_image_alt, a.main_image_decorative, m.variants as image_variants,
-       m.width as image_width, m.height as image_height,
-       case when mb.id is null then null else mb.first_name || ' ' || mb.last_name end as author,
-       json_build_object('id', r.id, 'slug', r.slug, 'name', r.name, 'visibility', r.visibility,
-                         'archived_at', r.archived_at, 'roles', ${ROLES_OF('r')}) as rubric,
-       (select coalesce(json_agg(json_build_object('id', f.id, 'name', f.name, 'mime', f.mime, 'size_bytes', f.size_bytes)
-                                 order by at.position, f.name), '[]'::json)
-          from article_attachments at join media f on f.tenant_id = at.tenant_id and f.id = at.media_id
-          where at.tenant_id = a.tenant_id and at.article_id = a.id) as attachments,
-       ${neighbour('<', 'desc')} as previous,
-       ${neighbour('>', 'asc')} as next
-     from articles a
-     join rubrics r on r.tenant_id = a.tenant_id and r.id = a.rubric_id
-     left join memberships mb on mb.tenant_id = a.tenant_id and mb.id = a.author_id
-     left join media m on m.tenant_id = a.tenant_id and m.id = a.main_image_id
-     where a.tenant_id = ? and a.id = ? and ${LIVE_ARTICLE}`,
-    [at, at, at, at, currentTenant().id, id, at, at],
-  );
-  const row = rows[0];
+export async function liveArticleOf(tenant: TenantRef, id: string): Promise<ArticlePage | undefined> {
+  outsideTenantScope('liveArticleOf');
+  const { rows } = await systemDb().raw(`select public_article(?, ?, ?) as a`, [tenant.id, id, now()]);
+  const row = rows[0]?.a;
   if (!row) return undefined;
-  return { ...row, attachments: row.attachments.map((f: any) => ({ ...f, size_bytes: Number(f.size_bytes) })), image: imageOf(row) };
+  return {
+    ...row,
+    publish_at: dateOf(row.publish_at),
+    updated_at: dateOf(row.updated_at),
+    attachments: row.attachments.map((f: any) => ({ ...f, size_bytes: Number(f.size_bytes) })),
+    image: imageOf(row),
+  };
 }
 
 export interface FeedItem {
@@ -258,42 +227,35 @@ export interface SearchHit {
 }
 
 /** Private rubrics of the school the member may read (their articles are searchable by them). */
-async function readablePrivateRubricIds(member?: Member): Promise<string[]> {
+async function readablePrivateRubricIds(tenant: TenantRef, member?: Member): Promise<string[]> {
   if (!member) return [];
-  return (await allRubrics()).filter((r) => r.visibility === 'private' && !r.archived_at && canReadRubric(member, r)).map((r) => r.id);
+  const rubrics = await tenantTx(tenant, () => allRubrics());
+  return rubrics.filter((r) => r.visibility === 'private' && !r.archived_at && canReadRubric(member, r)).map((r) => r.id);
 }
 
 /**
  * French full-text search over the live articles the reader may see (public rubrics, and private ones the
- * member reads), best first, with highlighted title and excerpt as safe HTML, and the number of matches.
+ * member reads), best first, with highlighted title and excerpt as safe HTML, and the number of matches: one
+ * round trip (public_search()) for a visitor, plus the school's rubrics for a signed-in member. Runs outside
+ * any tenant transaction.
  */
-export async function searchArticles(q: string, member?: Member): Promise<{ total: number; hits: SearchHit[] }> {
-  const privateIds = await readablePrivateRubricIds(member);
-  const at = now();
-  const strip = (col: string) => `translate(${col}, '${START}${STOP}', '')`;
-  const { rows } = await db().raw(
-    `with q as (select websearch_to_tsquery('preau_french', ?) as query),
-     best as (
-       select a.id, a.slug, a.title, a.body_text, a.summary, a.publish_at, r.name as rubric_name, r.slug as rubric_slug,
-              ts_rank(a.search, q.query) as rank, count(*) over () as total
-       from articles a
-       join rubrics r on r.tenant_id = a.tenant_id and r.id = a.rubric_id
-       cross join q
-       where a.tenant_id = ? and ${LIVE_ARTICLE} and r.archived_at is null
-         and (r.visibility = 'public' or r.id = any(?::uuid[]))
-         and a.search @@ q.query
-       order by rank desc, a.publish_at desc, a.id
-       limit ?)
-     select best.id, best.slug, best.publish_at, best.rubric_name, best.rubric_slug, best.total::int as total,
-       ts_headline('preau_french', ${strip('best.title')}, q.query, ?) as title_hl,
-       ts_headline('preau_french', ${strip("case when best.body_text = '' then best.summary else best.body_text end")}, q.query, ?) as body_hl
-     from best cross join q
-     order by best.rank desc, best.publish_at desc, best.id`,
-    [q, currentTenant().id, at, at, privateIds, SEARCH_LIMIT, `StartSel=${START}, StopSel=${STOP}, HighlightAll=true`, HEADLINE_OPTIONS],
-  );
+export async function searchArticles(tenant: TenantRef, q: string, member?: Member): Promise<{ total: number; hits: SearchHit[] }> {
+  outsideTenantScope('searchArticles');
+  const privateIds = await readablePrivateRubricIds(tenant, member);
+  const { rows } = await systemDb().raw(`select public_search(?, ?, ?, ?::uuid[], ?, ?, ?, ?) as hits`, [
+    tenant.id,
+    q,
+    now(),
+    privateIds,
+    SEARCH_LIMIT,
+    `${START}${STOP}`,
+    `StartSel=${START}, StopSel=${STOP}, HighlightAll=true`,
+    HEADLINE_OPTIONS,
+  ]);
+  const hits: any[] = rows[0]?.hits ?? [];
   return {
-    total: rows[0]?.total ?? 0,
-    hits: rows.map((r: any) => ({
+    total: hits[0]?.total ?? 0,
+    hits: hits.map((r: any) => ({
       id: r.id,
       slug: r.slug,
       url: articleUrl(r),
