@@ -306,3 +306,43 @@ mediaRouter.post('/publication/medias/:id/suppression', requireMember, libraryAc
   ctx.status = 303;
   ctx.redirect('/publication/medias?supprime=1');
 });
+
+// ---------------------------------------------------------------------------------------------------------
+// Files dropped or pasted into the article editor (trix): the same upload, answered in JSON for editor.js.
+
+/** The address trix shows and saves for an upload: an image's 1024 px WebP (or its largest below), else the file. */
+export function editorUrlsOf(media: Media): { url: string; href: string } {
+  const href = `/medias/${media.id}/original`;
+  if (media.kind !== 'image') return { url: href, href };
+  const webp = media.variants.filter((v) => v.format === 'webp').sort((a, b) => a.width - b.width);
+  const chosen = webp.filter((v) => v.width <= 1024).at(-1) ?? webp[0];
+  return { url: chosen ? `/medias/${media.id}/${chosen.width}.webp` : href, href };
+}
+
+mediaRouter.post('/publication/medias/televersement', requireMember, async (ctx) => {
+  ctx.vary('Accept');
+  if (!canUseMediaLibrary(ctx.state.member)) {
+    ctx.status = 403;
+    ctx.body = { error: 'Vous n’avez pas le droit d’ajouter des fichiers à la médiathèque.' };
+    return;
+  }
+  try {
+    const upload = await readUpload(ctx, {});
+    if (!upload.file || upload.file.buffer.length === 0) throw new MediaError(422, 'media_empty', 'Choisissez un fichier à envoyer.');
+    const media = await mediaUploader({ tenant: ctx.state.tenant, buffer: upload.file.buffer, name: upload.file.name, actor: ctx.state.member, alt: '', ip: ctx.ip });
+    ctx.status = 201;
+    ctx.body = { id: media.id, kind: media.kind, name: media.name, alt: media.alt, ...editorUrlsOf(media) };
+  } catch (err) {
+    if (err instanceof MediaError) {
+      ctx.status = err.status;
+      ctx.body = { error: err.message };
+      return;
+    }
+    if (err instanceof HttpError && err.status < 500) {
+      ctx.status = err.status;
+      ctx.body = { error: 'L’envoi du fichier a échoué : réessayez.' };
+      return;
+    }
+    throw err;
+  }
+});

@@ -38,7 +38,8 @@ const OPTIONS: sanitizeHtml.IOptions = {
       }
       return { tagName, attribs: out };
     },
-    img: (tagName, attribs) => ({ tagName, attribs: { ...attribs, loading: 'lazy' } }),
+    // Every picture gets an alternative: one inserted in trix without any is described by its caption.
+    img: (tagName, attribs) => ({ tagName, attribs: { ...attribs, alt: attribs.alt ?? '', loading: 'lazy' } }),
   },
   exclusiveFilter: (frame) => frame.tag === 'img' && !/^\/(medias|static)\//.test(frame.attribs.src ?? ''),
 };
