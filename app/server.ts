@@ -20,6 +20,8 @@ import { adminRouter } from './modules/admin/routes.js';
 import { publicPublicationRouter } from './modules/publication/public-routes.js';
 import { editorRouter } from './modules/publication/editor-routes.js';
 import { mediaRouter } from './modules/publication/media-routes.js';
+import { noticesRouter } from './modules/notices/routes.js';
+import { agendaRouter } from './modules/agenda/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -161,10 +163,12 @@ export const ROUTERS = [
   tenantAssetsRouter,
   homepageRouter,
   publicPublicationRouter,
+  agendaRouter,
   mediaRouter,
   authRouter,
   dashboardRouter,
   editorRouter,
+  noticesRouter,
   adminRouter,
 ];
 
