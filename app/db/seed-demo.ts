@@ -608,5 +608,6 @@ export async function seedDemo(): Promise<{ accounts: number; memberships: numbe
     throw err;
   }
   await seedPublication();
+  await (await import('./seed-notices-agenda.js')).seedNoticesAgenda();
   return { accounts: accounts.length, memberships: people.length };
 }
