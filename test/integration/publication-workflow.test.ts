@@ -83,6 +83,17 @@ describe('workflow', () => {
     expect(res.text).toContain('L’image principale n’a pas de texte alternatif');
     expect((await article(school, id)).status).toBe('draft');
     await ownerTenantTx(school, (trx) => trx('articles').where({ tenant_id: school.id, id }).update({ main_image_alt: 'Les stands' }));
+    // An image inside the text needs a caption (or an alt) too.
+    await ownerTenantTx(school, (trx) =>
+      trx('articles').where({ tenant_id: school.id, id }).update({ body_html: `<div>Samedi</div><figure><img src="/medias/${image}/640.webp" alt=""><figcaption></figcaption></figure>` }),
+    );
+    const undescribed = await manager.c.post(`/publication/articles/${id}/publication`, { _csrf: manager._csrf });
+    expect(undescribed.status).toBe(422);
+    expect(undescribed.text).toContain('Une image du texte n’est pas décrite');
+    expect((await article(school, id)).status).toBe('draft');
+    await ownerTenantTx(school, (trx) =>
+      trx('articles').where({ tenant_id: school.id, id }).update({ body_html: `<div>Samedi</div><figure><img src="/medias/${image}/640.webp" alt=""><figcaption>Les stands</figcaption></figure>` }),
+    );
     const past = await manager.c.post(`/publication/articles/${id}/publication`, { _csrf: manager._csrf, publish_at: '2020-01-01T08:00' });
     expect(past.status).toBe(422);
     expect(past.text).toContain('La date de publication est passée');

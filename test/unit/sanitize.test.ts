@@ -1,6 +1,6 @@
 (globalThis as any).__noDatabase = true;
 import { describe, expect, it } from 'vitest';
-import { excerpt, sanitizeArticleHtml } from '../../app/modules/publication/sanitize.js';
+import { excerpt, sanitizeArticleHtml, undescribedImages } from '../../app/modules/publication/sanitize.js';
 
 // A corpus of XSS and htmx payloads: none may survive in the stored HTML.
 const PAYLOADS = [
@@ -62,5 +62,18 @@ describe('article HTML sanitizer', () => {
   it('cuts excerpts on a word', () => {
     expect(excerpt('un deux trois quatre', 100)).toBe('un deux trois quatre');
     expect(excerpt('Les élèves de troisième partent en voyage à Strasbourg au mois de mai', 40)).toBe('Les élèves de troisième partent en…');
+  });
+});
+
+describe('images of the body must be described', () => {
+  it('counts images with neither alt nor caption', () => {
+    const body = (html: string) => undescribedImages(sanitizeArticleHtml(html).html);
+    expect(body('<p>texte</p>')).toBe(0);
+    expect(body('<img src="/medias/a/640.webp" alt="La cour">')).toBe(0);
+    expect(body('<img src="/medias/a/640.webp">')).toBe(1);
+    expect(body('<figure><img src="/medias/a/640.webp"><figcaption>Le potager en mai</figcaption></figure>')).toBe(0);
+    // trix's default caption is the file's name and size
+    expect(body('<figure><img src="/medias/a/640.webp"><figcaption><span>tomates.jpg</span> <span>45.3 KB</span></figcaption></figure>')).toBe(1);
+    expect(body('<figure><img src="/medias/a/640.webp"><figcaption> </figcaption></figure><img src="/medias/b/640.webp" alt="">')).toBe(2);
   });
 });

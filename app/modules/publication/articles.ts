@@ -6,7 +6,7 @@ import type { Member } from '../../auth/member.js';
 import { canEditArticle, canPublishIn, canWriteIn } from './policy.js';
 import type { ArticlePage } from './queries.js';
 import { allRubrics, rubricById, type Rubric } from './rubrics.js';
-import { sanitizeArticleHtml } from './sanitize.js';
+import { sanitizeArticleHtml, undescribedImages } from './sanitize.js';
 import type { ArticleInput } from './schemas.js';
 
 /** Article services of the back-office: each works in the request's school transaction and audits what it changes. */
@@ -327,6 +327,15 @@ export async function articlePublisher(input: { actor: Member; article: ArticleR
   if (!article.title.trim()) throw new ArticleError('title', 'Le titre est obligatoire pour publier.');
   if (article.main_image_id && !article.main_image_decorative && !article.main_image_alt.trim()) {
     throw new ArticleError('main_image_alt', 'L’image principale n’a pas de texte alternatif : décrivez-la ou cochez « image décorative ».');
+  }
+  const undescribed = undescribedImages(article.body_html);
+  if (undescribed > 0) {
+    throw new ArticleError(
+      'body_html',
+      undescribed === 1
+        ? 'Une image du texte n’est pas décrite : cliquez sur l’image dans l’éditeur et ajoutez-lui une légende.'
+        : `${undescribed} images du texte ne sont pas décrites : cliquez sur chacune dans l’éditeur et ajoutez-lui une légende.`,
+    );
   }
   if (input.publishAt) checkSchedule(input.publishAt, article.publish_at);
   const at = now();

@@ -74,3 +74,23 @@ export function excerpt(text: string, max = 220): string {
   const cut = text.slice(0, max);
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max - 30)).trim()}…`;
 }
+
+const IMG = /<img\b[^>]*>/g;
+const withoutAlt = (html: string) => (html.match(IMG) ?? []).filter((tag) => !/\balt="[^"]*[^"\s][^"]*"/.test(tag)).length;
+
+/**
+ * How many images of a sanitized body are described neither by an alternative text nor by a caption (trix
+ * writes an image with its "légende" as <figure><img><figcaption>…</figcaption></figure>). Publishing asks
+ * for none: an editor cannot publish an image nobody described.
+ */
+export function undescribedImages(html: string): number {
+  let count = 0;
+  const outside = html.replace(/<figure>([\s\S]*?)<\/figure>/g, (_whole, inner: string) => {
+    const caption = /<figcaption>([\s\S]*?)<\/figcaption>/.exec(inner)?.[1].replace(/<[^>]*>/g, '').trim() ?? '';
+    // Without a caption of its own, trix shows the file's name and size there: that describes nothing.
+    const onlyFileName = /^\S+\.(jpe?g|png|webp|gif|avif|heic)(\s+[\d.,]+\s*[KMGk]?o?B?)?$/i.test(caption);
+    if (!caption || onlyFileName) count += withoutAlt(inner);
+    return '';
+  });
+  return count + withoutAlt(outside);
+}
