@@ -8,6 +8,7 @@ import { migrateLatest } from './db/migrate.js';
 import { seedDemo, demoIsSeeded } from './db/seed-demo.js';
 import { log } from './lib/log.js';
 import { createApp, lifecycle } from './server.js';
+import { homepageListenerStopper } from './modules/homepage/cache.js';
 import { loadTenants } from './tenancy/registry.js';
 import { syncTenants } from './tenancy/sync.js';
 import { installDefaultRules } from './boot.js';
@@ -53,6 +54,7 @@ async function serve() {
     lifecycle.ready = false;
     log.info({ signal }, 'stopping: readiness off, finishing in-flight requests');
     server.close(async () => {
+      await homepageListenerStopper().catch(() => {});
       await database.close().catch(() => {});
       process.exit(0);
     });

@@ -73,6 +73,12 @@ describe.skipIf(!chromiumAvailable)('an illustrated article', () => {
     const inTrix = w.page.locator(`trix-editor img[src="/medias/${tomatoes.id}/640.webp"]`);
     await expect.poll(() => inTrix.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(640);
     expect(await w.page.locator('#body').inputValue()).toContain(`/medias/${tomatoes.id}/640.webp`);
+    // Its caption describes it, typed in trix's own caption field (publishing refuses an undescribed image).
+    await inTrix.click();
+    const caption = w.page.locator('trix-editor figcaption textarea').first();
+    await caption.fill('Des tomates cerises dans un bac du potager');
+    await caption.press('Enter');
+    await expect.poll(() => w.page.locator('#body').inputValue()).toContain('Des tomates cerises dans un bac du potager');
     // A refused file is removed from the text and the reason said.
     await w.page.evaluate(() => {
       const file = new File(['<html><script>alert(1)</script></html>'], 'faux.jpg', { type: 'image/jpeg' });

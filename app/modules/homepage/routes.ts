@@ -1,22 +1,172 @@
 import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Member } from '../../auth/member.js';
+import { inTenantTx, requireMember } from '../../auth/middleware.js';
+import { formBody } from '../../http/body.js';
+import { HttpError } from '../../http/errors.js';
+import { isHtmx } from '../../http/htmx.js';
+import { mediaChoices } from '../publication/articles.js';
+import { isPublicationManager } from '../publication/policy.js';
+import { allRubrics } from '../publication/rubrics.js';
+import { blankSettings, isTileType, selectableArticles, settingsFromForm, tileAdder, tileDeleter, tileReorderer, tileUndeleter, tileUpdater } from './builder.js';
+import { draftTiles, HomepageError, homepagePublisher, homepageVersions, versionRestorer } from './homepage.js';
+import { TILE_TYPES, type Tile } from './tiles.js';
+import { config } from '../../config.js';
 import { render } from '../../http/render.js';
-import { knownTenants } from '../../tenancy/registry.js';
 import { isInstitution } from '../../tenancy/tenant.js';
+import { homepageInvalidator, type HomepageCacheHint } from './cache.js';
+import { homepageOf } from './homepage.js';
 
 /**
- * The public homepage. For now it shows the school's identity, its contact and the institutions it depends
- * on, all from memory (no query); the tile builder, notices and news come with the homepage issue.
+ * The public homepage: the school's banner and its published tiles (or the default homepage), read in one
+ * round trip (public_homepage()) outside any tenant transaction.
  */
 export const homepageRouter = new Router();
 
-homepageRouter.get('/', (ctx) => {
+homepageRouter.get('/', async (ctx) => {
   const tenant = ctx.state.tenant;
-  const parents = knownTenants().filter((t) => tenant.parents.includes(t.slug));
-  if (!ctx.state.member) ctx.set('Cache-Control', 'public, max-age=60');
-  render(ctx, { page: 'homepage/home.njk' }, { title: 'Accueil', parents, institution: isInstitution(tenant) });
+  const member = ctx.state.member;
+  const homepage = await homepageOf(tenant, { status: 'published', baseDomain: config().publicBaseDomain, member });
+  if (!member) {
+    ctx.set('Cache-Control', 'public, max-age=60');
+    ctx.state.homepageCache = { validUntil: homepage.validUntil, deps: homepage.institutionIds } satisfies HomepageCacheHint;
+  }
+  render(
+    ctx,
+    { page: 'homepage/home.njk' },
+    { title: 'Accueil', homepage, banner: tenant.theme?.banner ? '/theme/banner' : null, institution: isInstitution(tenant) },
+  );
 });
 
 homepageRouter.get('/accessibilite', (ctx) => {
   if (!ctx.state.member) ctx.set('Cache-Control', 'public, max-age=3600');
   render(ctx, { page: 'pages/accessibilite.njk' }, { title: 'Déclaration d’accessibilité' });
 });
+
+// ————— The builder, /publication/accueil (publication managers) —————
+// Its routes live on this router (mounted before the editor's) since app/server.ts lists the routers.
+
+const builder = new Router({ prefix: '/publication/accueil' });
+
+builder.use(requireMember, async (ctx, next) => {
+  if (!isPublicationManager(ctx.state.member)) throw new HttpError(403, 'forbidden');
+  await next();
+  // After the commit (inTenantTx is inside): this process drops the cached page at once; the others hear
+  // the NOTIFY of the change.
+  if (ctx.method === 'POST' && ctx.path === '/publication/accueil/publication') homepageInvalidator(ctx.state.tenant.id);
+});
+
+const actor = (ctx: Context): Member => ctx.state.member;
+const bodyStr = (v: unknown) => (v == null ? '' : Array.isArray(v) ? String(v[0] ?? '') : String(v));
+
+function seeOther(ctx: Context, to: string) {
+  ctx.status = 303;
+  ctx.redirect(to);
+}
+
+async function choicesOf() {
+  const [rubrics, articles, media] = await Promise.all([allRubrics(), selectableArticles(), mediaChoices('image')]);
+  return { rubrics: rubrics.filter((r) => r.visibility === 'public' && !r.archived_at), articles, media };
+}
+
+/** The builder page, or its #builder fragment for htmx. */
+async function renderBuilder(ctx: Context, extra: Record<string, unknown> = {}, status = 200) {
+  const tenant = ctx.state.tenant;
+  const [tiles, versions, choices] = await Promise.all([draftTiles(tenant), homepageVersions(), choicesOf()]);
+  render(
+    ctx,
+    { page: 'homepage/builder.njk', fragment: 'homepage/_builder.njk', status },
+    { title: 'Page d’accueil', tiles, versions, choices, types: TILE_TYPES, errors: {}, ...extra },
+  );
+}
+
+/** The tile of this id in the school's draft; another school's (or none) is a 404. */
+async function loadTile(ctx: Context): Promise<Tile> {
+  const tile = (await draftTiles(ctx.state.tenant)).find((t) => t.id === ctx.params.id);
+  if (!tile) throw new HttpError(404, 'not_found');
+  return tile;
+}
+
+/** After a change: the fragment for htmx, else back to the page. */
+async function done(ctx: Context, announce: string, extra: Record<string, unknown> = {}) {
+  if (isHtmx(ctx)) return renderBuilder(ctx, { announce, ...extra });
+  seeOther(ctx, '/publication/accueil');
+}
+
+builder.get('/', inTenantTx, (ctx) => renderBuilder(ctx));
+
+builder.get('/nouvelle-tuile', inTenantTx, async (ctx) => {
+  const type = ctx.query.type;
+  if (!isTileType(type)) throw new HttpError(404, 'not_found');
+  render(ctx, { page: 'homepage/new-tile.njk' }, { title: 'Nouvelle tuile', type, typeLabel: TILE_TYPES[type].label, values: blankSettings(type), errors: {}, choices: await choicesOf() });
+});
+
+builder.post('/tuiles', inTenantTx, async (ctx) => {
+  const body = formBody(ctx);
+  const type = body.type;
+  if (!isTileType(type)) throw new HttpError(422, 'unknown_type');
+  const r = await tileAdder({ actor: actor(ctx), tenant: ctx.state.tenant, type, body });
+  if (!r.ok) {
+    render(
+      ctx,
+      { page: 'homepage/new-tile.njk', status: 422 },
+      { title: 'Nouvelle tuile', type, typeLabel: TILE_TYPES[type].label, values: { ...settingsFromForm(type, body), width: Number(bodyStr(body.width)) || 1 }, errors: r.errors, choices: await choicesOf() },
+    );
+    return;
+  }
+  seeOther(ctx, `/publication/accueil#tuile-${r.id}`);
+});
+
+builder.post('/tuiles/retablir', inTenantTx, async (ctx) => {
+  const body = formBody(ctx);
+  const ok = await tileUndeleter({ actor: actor(ctx), tenant: ctx.state.tenant, tileJson: bodyStr(body.tile), position: Number(bodyStr(body.position)) });
+  if (!ok) throw new HttpError(422, 'bad_tile');
+  await done(ctx, 'Tuile rétablie.');
+});
+
+builder.post('/tuiles/:id', inTenantTx, async (ctx) => {
+  const tile = await loadTile(ctx);
+  const body = formBody(ctx);
+  const r = await tileUpdater({ actor: actor(ctx), tenant: ctx.state.tenant, tile, body });
+  if (!r.ok) return renderBuilder(ctx, { errors: r.errors, errorsFor: tile.id, values: settingsFromForm(tile.type, body) }, 422);
+  await done(ctx, 'Tuile enregistrée dans le brouillon.');
+});
+
+builder.post('/tuiles/:id/deplacement', inTenantTx, async (ctx) => {
+  const tile = await loadTile(ctx);
+  const direction = bodyStr(formBody(ctx).direction) === 'haut' ? 'up' : 'down';
+  await tileReorderer({ actor: actor(ctx), tenant: ctx.state.tenant, tile, direction });
+  await done(ctx, direction === 'up' ? 'Tuile montée.' : 'Tuile descendue.');
+});
+
+builder.post('/tuiles/:id/suppression', inTenantTx, async (ctx) => {
+  const tile = await loadTile(ctx);
+  const { position } = await tileDeleter({ actor: actor(ctx), tenant: ctx.state.tenant, tile, ip: ctx.ip });
+  const undo = { label: TILE_TYPES[tile.type].label, json: JSON.stringify(tile), position };
+  if (isHtmx(ctx)) return renderBuilder(ctx, { announce: 'Tuile supprimée.', undo });
+  // Without JavaScript: the page again, with the undo form.
+  await renderBuilder(ctx, { undo });
+});
+
+builder.post('/publication', inTenantTx, async (ctx) => {
+  await homepagePublisher({ actor: actor(ctx), tenant: ctx.state.tenant, ip: ctx.ip });
+  seeOther(ctx, '/publication/accueil');
+});
+
+builder.post('/versions/:id/restauration', inTenantTx, async (ctx) => {
+  try {
+    await versionRestorer({ actor: actor(ctx), versionId: ctx.params.id, ip: ctx.ip });
+  } catch (err) {
+    if (err instanceof HomepageError) throw new HttpError(404, 'not_found');
+    throw err;
+  }
+  seeOther(ctx, '/publication/accueil');
+});
+
+// The preview reads the draft like the public page reads the published version: one statement, no transaction.
+builder.get('/apercu', async (ctx) => {
+  const homepage = await homepageOf(ctx.state.tenant, { status: 'draft', baseDomain: config().publicBaseDomain });
+  render(ctx, { page: 'homepage/preview.njk' }, { title: 'Aperçu de la page d’accueil', homepage });
+});
+
+homepageRouter.use(builder.routes());

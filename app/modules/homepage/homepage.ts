@@ -1,0 +1,215 @@
+import type { Member } from '../../auth/member.js';
+import { currentTenant, db, inTenantScope, systemDb } from '../../db/index.js';
+import { recordAudit } from '../../lib/audit.js';
+import { now } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import { pictureOf } from '../publication/queries.js';
+import type { Tenant } from '../../tenancy/tenant.js';
+import { homeArticleOf, tileSettingsParser, tileView, TileSchema, type HomeArticle, type HomeData, type Tile } from './tiles.js';
+
+/**
+ * A school's homepage: versions (draft, published, previous) of an ordered list of tiles, stored in
+ * homepage_versions; the public page is read in one round trip by public_homepage() (migration
+ * 20261123002600), outside any tenant transaction.
+ */
+
+/** How many newest live articles per public rubric the homepage loads (the biggest a tile may show). */
+const PER_RUBRIC = 10;
+const PER_INSTITUTION = 10;
+const MAX_EVENTS = 10;
+
+/** The homepage of a school that has built none: notices, news, agenda, contact. */
+export function defaultTiles(tenant: Pick<Tenant, 'contact'>): Tile[] {
+  return [
+    { id: '00000000-0000-4000-8000-000000000000', type: 'notices', width: 3, hidden: false, settings: {} },
+    { id: '00000000-0000-4000-8000-000000000001', type: 'news', width: 2, hidden: false, settings: { title: 'Actualités', rubricIds: [], limit: 5, institutions: true } },
+    { id: '00000000-0000-4000-8000-000000000002', type: 'agenda', width: 1, hidden: false, settings: { title: 'Agenda', limit: 5 } },
+    {
+      id: '00000000-0000-4000-8000-000000000004',
+      type: 'contact',
+      width: 1,
+      hidden: false,
+      settings: {
+        title: 'Nous contacter',
+        address: tenant.contact?.address ?? '',
+        phone: tenant.contact?.phone ?? '',
+        email: tenant.contact?.email ?? '',
+        hours: '',
+        mapQuery: '',
+      },
+    },
+  ];
+}
+
+/** Tiles read back from JSON: those of an unknown type or with settings no longer valid are left out. */
+export function validTiles(raw: unknown): Tile[] {
+  if (!Array.isArray(raw)) return [];
+  const out: Tile[] = [];
+  for (const t of raw) {
+    const shape = TileSchema.safeParse(t);
+    if (!shape.success) continue;
+    const s = tileSettingsParser(shape.data.type, shape.data.settings);
+    if (!s.ok) continue;
+    out.push({ ...shape.data, width: shape.data.width as 1 | 2 | 3, settings: s.settings });
+  }
+  return out;
+}
+
+export interface RenderedTile {
+  tile: Tile;
+  template: string;
+  view: Record<string, unknown>;
+}
+
+export interface HomepageView {
+  tiles: RenderedTile[];
+  /** The next scheduled change (publication or expiry) that alters the page; null when none is known. */
+  validUntil: Date | null;
+  isDefault: boolean;
+  /** The institutions whose articles it shows (their changes change it too). */
+  institutionIds: string[];
+}
+
+/** The institutions' public base URL: their first hostname, else <slug>.<base domain>. */
+function institutionBase(inst: { slug: string; hostnames: string[] | null }, baseDomain: string | undefined): string {
+  const host = inst.hostnames?.[0] ?? (baseDomain ? `${inst.slug}.${baseDomain}` : '');
+  return host ? `https://${host}` : '';
+}
+
+/**
+ * Everything the homepage shows, in ONE statement (public_homepage(), which also calls the notices' and the
+ * agenda's SQL functions, the same reads as liveNotices() and upcomingEvents()), for the published version (visitors)
+ * or the draft (the builder's preview). Must run outside any tenant transaction.
+ */
+export async function homepageOf(tenant: Tenant, opts: { status?: 'published' | 'draft'; baseDomain?: string; member?: Member } = {}): Promise<HomepageView> {
+  if (inTenantScope()) throw new Error('homepageOf inside a tenant transaction');
+  const at = now();
+  const { rows } = await systemDb().raw(`select public_homepage(?, ?::text[], ?, ?, ?, ?, ?, string_to_array(?, ',')::uuid[], ?) as h`, [
+    tenant.id,
+    tenant.parents,
+    opts.status ?? 'published',
+    at,
+    PER_RUBRIC,
+    PER_INSTITUTION,
+    opts.member?.profile ?? null,
+    (opts.member?.classIds ?? []).join(','),
+    MAX_EVENTS,
+  ]);
+  const h = rows[0].h;
+  const notices = ((h.notices ?? []) as any[]).map((n) => ({ ...n, link_url: n.link_url ?? null, starts_at: new Date(n.starts_at), ends_at: n.ends_at ? new Date(n.ends_at) : null }));
+  const events = ((h.events ?? []) as any[]).map((e) => ({
+    ...e,
+    starts_at: new Date(e.starts_at),
+    ends_at: e.ends_at ? new Date(e.ends_at) : null,
+    all_day: !!e.all_day,
+    place: e.place ?? '',
+  }));
+  const isDefault = h.tiles == null;
+  const list = isDefault ? defaultTiles(tenant) : validTiles(h.tiles);
+  const institutions: HomeArticle[] = [];
+  for (const inst of h.institutions ?? []) {
+    const base = institutionBase(inst, opts.baseDomain);
+    for (const a of inst.articles) institutions.push({ ...homeArticleOf(a, base), source: inst.name });
+  }
+  const data: HomeData = {
+    articles: (h.articles ?? []).map((a: any) => homeArticleOf(a)),
+    selected: (h.selected ?? []).map((a: any) => homeArticleOf(a)),
+    institutions,
+    rubrics: h.rubrics ?? [],
+    media: new Map(
+      (h.media ?? []).map((m: any) => [m.id, { id: m.id, alt: m.alt, picture: pictureOf({ id: m.id, alt: m.alt, decorative: false, width: m.width, height: m.height, variants: m.variants ?? [] }, 1400) }]),
+    ),
+    contact: tenant.contact ?? {},
+    notices,
+    events,
+  };
+  // Notices come first, whatever their place in the list.
+  const ordered = [...list.filter((t) => t.type === 'notices'), ...list.filter((t) => t.type !== 'notices')];
+  return {
+    tiles: ordered.filter((t) => !t.hidden).map((tile) => ({ tile, template: `tiles/${tile.type}.njk`, view: tileView(tile, data) })),
+    validUntil: h.next_change ? new Date(h.next_change) : null,
+    isDefault,
+    institutionIds: (h.institutions ?? []).map((i: any) => i.tenant_id),
+  };
+}
+
+// ---- Storage (inside a tenant transaction) ----
+
+export interface VersionRow {
+  id: string;
+  status: 'draft' | 'published' | 'previous';
+  tiles: Tile[];
+  created_at: Date;
+  published_at: Date | null;
+}
+
+async function versionOfStatus(status: 'draft' | 'published'): Promise<VersionRow | undefined> {
+  return db()('homepage_versions').where({ tenant_id: currentTenant().id, status }).first();
+}
+
+/** The tiles being edited: the draft, else a copy of the published version, else the default homepage. */
+export async function draftTiles(tenant: Tenant): Promise<Tile[]> {
+  const draft = (await versionOfStatus('draft')) ?? (await versionOfStatus('published'));
+  return draft ? validTiles(draft.tiles) : defaultTiles(tenant);
+}
+
+/** Saves the tiles as the school's draft (one per school). */
+export async function draftSaver(input: { actor: Member; tiles: Tile[] }): Promise<void> {
+  const tenantId = currentTenant().id;
+  const tiles = JSON.stringify(input.tiles);
+  const updated = await db()('homepage_versions').where({ tenant_id: tenantId, status: 'draft' }).update({ tiles, created_by: input.actor.membershipId, created_at: now() });
+  if (!updated) await db()('homepage_versions').insert({ tenant_id: tenantId, id: newId(), status: 'draft', tiles, created_by: input.actor.membershipId, created_at: now() });
+}
+
+export class HomepageError extends Error {
+  constructor(public code: 'no_draft' | 'not_found') {
+    super(code);
+  }
+}
+
+/** Publishes the draft: the published version becomes a previous one (kept for restore), the draft is published. */
+export async function homepagePublisher(input: { actor: Member; tenant: Tenant; ip?: string }): Promise<string> {
+  const tenantId = currentTenant().id;
+  let draft = await versionOfStatus('draft');
+  if (!draft) {
+    // Publishing the default homepage as is: it becomes the first version.
+    await draftSaver({ actor: input.actor, tiles: await draftTiles(input.tenant) });
+    draft = (await versionOfStatus('draft'))!;
+  }
+  await db()('homepage_versions').where({ tenant_id: tenantId, status: 'published' }).update({ status: 'previous' });
+  await db()('homepage_versions').where({ tenant_id: tenantId, id: draft.id }).update({ status: 'published', published_at: now() });
+  await recordAudit({
+    action: 'homepage.publish',
+    actorAccountId: input.actor.accountId,
+    actorMembershipId: input.actor.membershipId,
+    subjectType: 'homepage_version',
+    subjectId: draft.id,
+    details: { tiles: validTiles(draft.tiles).length },
+    ip: input.ip,
+  });
+  return draft.id;
+}
+
+/** The published and previous versions, newest first. */
+export async function homepageVersions(): Promise<VersionRow[]> {
+  return db()('homepage_versions')
+    .where({ tenant_id: currentTenant().id })
+    .whereIn('status', ['published', 'previous'])
+    .orderBy('published_at', 'desc')
+    .select('id', 'status', 'tiles', 'created_at', 'published_at');
+}
+
+/** Restores a previous version into the draft (to preview and publish). */
+export async function versionRestorer(input: { actor: Member; versionId: string; ip?: string }): Promise<void> {
+  const v = await db()('homepage_versions').where({ tenant_id: currentTenant().id, id: input.versionId }).whereIn('status', ['published', 'previous']).first();
+  if (!v) throw new HomepageError('not_found');
+  await draftSaver({ actor: input.actor, tiles: validTiles(v.tiles) });
+  await recordAudit({
+    action: 'homepage.restore',
+    actorAccountId: input.actor.accountId,
+    actorMembershipId: input.actor.membershipId,
+    subjectType: 'homepage_version',
+    subjectId: v.id,
+    ip: input.ip,
+  });
+}
