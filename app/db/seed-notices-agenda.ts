@@ -1,6 +1,6 @@
 import { now } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
-import { parisParts, parisToUtc } from '../modules/agenda/time.js';
+import { parisParts, parisToUtc } from '../lib/paris-time.js';
 import { ownerTenantTx, systemDb, type TenantRef } from './index.js';
 
 /**

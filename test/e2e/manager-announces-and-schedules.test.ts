@@ -1,7 +1,7 @@
 import ical from 'node-ical';
 import { describe, expect, it } from 'vitest';
 import { now } from '../../app/lib/clock.js';
-import { parisParts } from '../../app/modules/agenda/time.js';
+import { parisParts } from '../../app/lib/paris-time.js';
 import { buildMember, buildTenant, rowsOf } from '../fixtures/factories.js';
 import { chromiumAvailable, expectNoAxeViolations, useBrowser } from './support.js';
 

@@ -5,7 +5,7 @@ import { ownerTenantTx } from '../../app/db/index.js';
 import { advanceClock, now, resetClock } from '../../app/lib/clock.js';
 import { newId } from '../../app/lib/ids.js';
 import { upcomingEvents } from '../../app/modules/agenda/service.js';
-import { parisToUtc } from '../../app/modules/agenda/time.js';
+import { parisToUtc } from '../../app/lib/paris-time.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 import { buildClass, buildMember, buildTenant, rowsOf } from '../fixtures/factories.js';
 import { Client, csrfFrom } from '../fixtures/http.js';

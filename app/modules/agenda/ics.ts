@@ -1,7 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 import ical, { ICalCalendarMethod } from 'ical-generator';
 import type { AgendaEvent } from './service.js';
-import { TIME_ZONE } from './time.js';
+import { TIME_ZONE } from '../../lib/paris-time.js';
 
 /** Europe/Paris since 1996 (EU rules): what calendar applications need to read TZID=Europe/Paris. */
 const PARIS_VTIMEZONE = [

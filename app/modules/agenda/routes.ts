@@ -24,7 +24,7 @@ import {
   type AgendaEvent,
   type AgendaEventRow,
 } from './service.js';
-import { frenchHour, frenchLongDate, parisDate, parisParts, parisTime, parisToUtc } from './time.js';
+import { frenchHour, frenchLongDate, parisDate, parisParts, parisTime, parisToUtc } from '../../lib/paris-time.js';
 
 /** The school's agenda: /agenda (month and list views), /agenda.ics, and its management. */
 export const agendaRouter = new Router();

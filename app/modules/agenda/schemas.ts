@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { audienceFields } from '../notices/schemas.js';
-import { nextDay, parseParis } from './time.js';
+import { nextDay, parseParis } from '../../lib/paris-time.js';
 
 const text = (max: number, message: string) => z.preprocess((v) => (v == null ? '' : String(v)), z.string().trim().max(max, message));
 const checkbox = z.preprocess((v) => v === 'on' || v === 'true' || v === '1' || v === true, z.boolean());

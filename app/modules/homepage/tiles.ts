@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { articleUrl, pictureOf, type MainImage, type Picture } from '../publication/queries.js';
+import { articleUrl, imageOf, pictureOf, type MainImage, type Picture } from '../publication/queries.js';
 import { excerpt, sanitizeArticleHtml } from '../publication/sanitize.js';
 
 /**
@@ -130,18 +130,6 @@ export interface HomeData {
   notices: unknown[];
   /** Next events (upcomingEvents of the agenda module). */
   events: { starts_at: Date; ends_at: Date | null; all_day: boolean; title: string; place: string }[];
-}
-
-function imageOf(row: any): MainImage | null {
-  if (!row.main_image_id) return null;
-  return {
-    id: row.main_image_id,
-    alt: row.main_image_decorative ? '' : row.main_image_alt ?? '',
-    decorative: !!row.main_image_decorative,
-    width: row.image_width ?? null,
-    height: row.image_height ?? null,
-    variants: Array.isArray(row.image_variants) ? row.image_variants : [],
-  };
 }
 
 export function homeArticleOf(row: any, base = ''): HomeArticle {

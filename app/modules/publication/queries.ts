@@ -78,7 +78,8 @@ export function articleUrl(a: { id: string; slug: string }): string {
   return `/articles/${a.id}/${a.slug}`;
 }
 
-function imageOf(row: any): MainImage | null {
+/** The main image of an article row (its media columns as selected by the public functions). */
+export function imageOf(row: any): MainImage | null {
   if (!row.main_image_id) return null;
   return {
     id: row.main_image_id,

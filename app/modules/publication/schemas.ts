@@ -1,44 +1,21 @@
 import { z } from 'zod';
 import { isUuid } from '../../lib/ids.js';
+import { parisDate, parisTime, parseParis } from '../../lib/paris-time.js';
 
 /** Forms of the publication back-office: one zod schema per action, French messages keyed by field. */
-
-const PARIS = 'Europe/Paris';
-
-/** The offset of Paris from UTC at an instant, in ms (winter +1 h, summer +2 h). */
-function parisOffsetMs(at: Date): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: PARIS,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(at);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
-}
 
 /** A `datetime-local` value ("2026-11-23T14:32"), read as Paris time; null when empty, undefined when malformed. */
 export function parisLocalToDate(value: string): Date | null | undefined {
   if (!value) return null;
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2})?$/.exec(value);
-  if (!m) return undefined;
-  const guess = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
-  const first = guess - parisOffsetMs(new Date(guess));
-  const d = new Date(guess - parisOffsetMs(new Date(first)));
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2})?$/.exec(value);
+  return m ? parseParis(m[1], m[2]) : undefined;
 }
 
 /** The value of a `datetime-local` field for a date, in Paris time. */
 export function dateToParisLocal(d: Date | string | null | undefined): string {
   if (!d) return '';
   const at = new Date(d);
-  const local = new Date(at.getTime() + parisOffsetMs(at));
-  return local.toISOString().slice(0, 16);
+  return `${parisDate(at)}T${parisTime(at)}`;
 }
 
 const checkbox = z.preprocess((v) => v === 'on' || v === 'true' || v === '1' || v === true, z.boolean());
