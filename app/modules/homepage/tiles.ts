@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { articleUrl, imageOf, pictureOf, type MainImage, type Picture } from '../publication/queries.js';
+import { articleUrl, imageOf, pictureOf, type Picture } from '../publication/queries.js';
 import { excerpt, sanitizeArticleHtml } from '../publication/sanitize.js';
 
 /**
