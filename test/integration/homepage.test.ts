@@ -117,6 +117,10 @@ describe('institution news', () => {
     expect(a).toContain('Source : Académie de test');
     expect(a).toContain('Transports scolaires');
     expect(a).toContain('Source : Région de test');
+    // The link leads to the institution's own portal, reached like the school (scheme, base domain, port).
+    expect(a).toMatch(new RegExp(`href="http://${academie.slug}\\.localhost/articles/[0-9a-f-]{36}/`));
+    const withPort = (await new Client(`${schoolB.slug}.localhost:3000`).get('/')).text;
+    expect(withPort).toMatch(new RegExp(`href="http://${academie.slug}\\.localhost:3000/articles/`));
     // Newest first across sources.
     expect(a.indexOf('Calendrier des examens')).toBeLessThan(a.indexOf('Fête du collège'));
     expect(a.indexOf('Fête du collège')).toBeLessThan(a.indexOf('Transports scolaires'));

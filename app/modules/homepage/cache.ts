@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import pg from 'pg';
-import { sessionCookieName } from '../../auth/middleware.js';
+import { isHttps, sessionCookieName } from '../../auth/middleware.js';
 import { config } from '../../config.js';
 import { currentDatabase } from '../../db/index.js';
 import { now } from '../../lib/clock.js';
@@ -45,7 +45,6 @@ let generation = 0;
 /** Drops the cached homepage of this tenant, and of every school showing this institution's news. */
 export function homepageInvalidator(tenantId: string): void {
   generation++;
-  entries.delete(tenantId);
   for (const [key, e] of entries) if (e.deps.includes(tenantId)) entries.delete(key);
 }
 
@@ -136,7 +135,9 @@ export interface HomepageCacheHint {
 export async function homepageCache(ctx: Context, next: Next): Promise<void> {
   if (!cacheable(ctx)) return next();
   const tenantId: string = ctx.state.tenant.id;
-  const hit = entries.get(tenantId);
+  // Keyed by the address too: the page links to the institutions' portals the way it was reached.
+  const key = `${tenantId} ${isHttps(ctx) ? 'https' : 'http'}://${ctx.get('Host').toLowerCase()}`;
+  const hit = entries.get(key);
   if (hit && listenerOk) {
     if (hit.validUntil > now().getTime()) {
       ctx.status = 200;
@@ -147,7 +148,7 @@ export async function homepageCache(ctx: Context, next: Next): Promise<void> {
       ctx.body = hit.body;
       return;
     }
-    entries.delete(tenantId);
+    entries.delete(key);
   }
   if (!listenerOk) void homepageListenerStarter();
   const startedAt = generation;
@@ -158,7 +159,7 @@ export async function homepageCache(ctx: Context, next: Next): Promise<void> {
   const validUntil = Math.min(at + MAX_AGE_MS, hint.validUntil ? hint.validUntil.getTime() : Infinity);
   if (validUntil <= at) return;
   if (entries.size >= MAX_ENTRIES) entries.clear();
-  entries.set(tenantId, {
+  entries.set(key, {
     body: Buffer.from(ctx.body),
     type: String(ctx.response.get('Content-Type') || 'text/html; charset=utf-8'),
     cacheControl: String(ctx.response.get('Cache-Control') || 'public, max-age=60'),

@@ -70,10 +70,21 @@ export interface HomepageView {
   institutionIds: string[];
 }
 
-/** The institutions' public base URL: their first hostname, else <slug>.<base domain>. */
-function institutionBase(inst: { slug: string; hostnames: string[] | null }, baseDomain: string | undefined): string {
-  const host = inst.hostnames?.[0] ?? (baseDomain ? `${inst.slug}.${baseDomain}` : '');
-  return host ? `https://${host}` : '';
+/**
+ * The institutions' public base URL: their first hostname, else <slug>.<base domain> reached the way the
+ * school was (same scheme and port, so the links also work on a development machine).
+ */
+function institutionBase(inst: { slug: string; hostnames: string[] | null }, origin: HomeOrigin | undefined): string {
+  if (!origin) return '';
+  if (inst.hostnames?.[0]) return `${origin.scheme}://${inst.hostnames[0]}`;
+  return `${origin.scheme}://${inst.slug}.${origin.baseDomain}${origin.port ? `:${origin.port}` : ''}`;
+}
+
+/** How the school's own page was reached, to build links to its institutions' portals. */
+export interface HomeOrigin {
+  scheme: 'http' | 'https';
+  baseDomain: string;
+  port: string;
 }
 
 /**
@@ -81,7 +92,7 @@ function institutionBase(inst: { slug: string; hostnames: string[] | null }, bas
  * agenda's SQL functions, the same reads as liveNotices() and upcomingEvents()), for the published version (visitors)
  * or the draft (the builder's preview). Must run outside any tenant transaction.
  */
-export async function homepageOf(tenant: Tenant, opts: { status?: 'published' | 'draft'; baseDomain?: string; member?: Member } = {}): Promise<HomepageView> {
+export async function homepageOf(tenant: Tenant, opts: { status?: 'published' | 'draft'; origin?: HomeOrigin; member?: Member } = {}): Promise<HomepageView> {
   if (inTenantScope()) throw new Error('homepageOf inside a tenant transaction');
   const at = now();
   const { rows } = await systemDb().raw(`select public_homepage(?, ?::text[], ?, ?, ?, ?, ?, string_to_array(?, ',')::uuid[], ?) as h`, [
@@ -108,7 +119,7 @@ export async function homepageOf(tenant: Tenant, opts: { status?: 'published' | 
   const list = isDefault ? defaultTiles(tenant) : validTiles(h.tiles);
   const institutions: HomeArticle[] = [];
   for (const inst of h.institutions ?? []) {
-    const base = institutionBase(inst, opts.baseDomain);
+    const base = institutionBase(inst, opts.origin);
     for (const a of inst.articles) institutions.push({ ...homeArticleOf(a, base), source: inst.name });
   }
   const data: HomeData = {

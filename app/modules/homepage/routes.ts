@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Member } from '../../auth/member.js';
-import { inTenantTx, requireMember } from '../../auth/middleware.js';
+import { inTenantTx, isHttps, requireMember } from '../../auth/middleware.js';
 import { formBody } from '../../http/body.js';
 import { HttpError } from '../../http/errors.js';
 import { isHtmx } from '../../http/htmx.js';
@@ -15,7 +15,7 @@ import { config } from '../../config.js';
 import { render } from '../../http/render.js';
 import { isInstitution } from '../../tenancy/tenant.js';
 import { homepageInvalidator, type HomepageCacheHint } from './cache.js';
-import { homepageOf } from './homepage.js';
+import { homepageOf, type HomeOrigin } from './homepage.js';
 
 /**
  * The public homepage: the school's banner and its published tiles (or the default homepage), read in one
@@ -23,10 +23,16 @@ import { homepageOf } from './homepage.js';
  */
 export const homepageRouter = new Router();
 
+/** How this request reached the school (scheme and port), for links to its institutions' portals. */
+function originOf(ctx: Context): HomeOrigin {
+  const port = /:(\d+)$/.exec(ctx.get('Host'))?.[1] ?? '';
+  return { scheme: isHttps(ctx) ? 'https' : 'http', baseDomain: config().publicBaseDomain, port };
+}
+
 homepageRouter.get('/', async (ctx) => {
   const tenant = ctx.state.tenant;
   const member = ctx.state.member;
-  const homepage = await homepageOf(tenant, { status: 'published', baseDomain: config().publicBaseDomain, member });
+  const homepage = await homepageOf(tenant, { status: 'published', origin: originOf(ctx), member });
   if (!member) {
     ctx.set('Cache-Control', 'public, max-age=60');
     ctx.state.homepageCache = { validUntil: homepage.validUntil, deps: homepage.institutionIds } satisfies HomepageCacheHint;
@@ -165,7 +171,7 @@ builder.post('/versions/:id/restauration', inTenantTx, async (ctx) => {
 
 // The preview reads the draft like the public page reads the published version: one statement, no transaction.
 builder.get('/apercu', async (ctx) => {
-  const homepage = await homepageOf(ctx.state.tenant, { status: 'draft', baseDomain: config().publicBaseDomain });
+  const homepage = await homepageOf(ctx.state.tenant, { status: 'draft', origin: originOf(ctx) });
   render(ctx, { page: 'homepage/preview.njk' }, { title: 'Aperçu de la page d’accueil', homepage });
 });
 
