@@ -9,6 +9,8 @@ import { seedDemo, demoIsSeeded } from './db/seed-demo.js';
 import { log } from './lib/log.js';
 import { createApp, lifecycle } from './server.js';
 import { homepageListenerStopper } from './modules/homepage/cache.js';
+import { closeMailTransport } from './modules/mailing/transport.js';
+import { startOutboxWorker } from './modules/mailing/worker.js';
 import { loadTenants } from './tenancy/registry.js';
 import { syncTenants } from './tenancy/sync.js';
 import { installDefaultRules } from './boot.js';
@@ -45,6 +47,8 @@ async function serve() {
     const portPart = cfg.https || port === 80 ? '' : `:${port}`;
     console.log(`  ${(isInstitution(t) ? 'institution' : 'établissement').padEnd(14)}${scheme}://${t.slug}.${cfg.publicBaseDomain}${portPart}  ${t.name}`);
   }
+  // The mail outbox worker: delivers queued e-mails (SMTP_URL, or .eml files under DATA_DIR/mail/).
+  const outboxWorker = startOutboxWorker();
   if (cfg.demo) console.log('Comptes de démonstration (mot de passe « demo ») : admin, direction, cpe, prof.maths, prof.francais, eleve.3a, parent.3a');
 
   let stopping = false;
@@ -55,6 +59,8 @@ async function serve() {
     log.info({ signal }, 'stopping: readiness off, finishing in-flight requests');
     server.close(async () => {
       await homepageListenerStopper().catch(() => {});
+      await outboxWorker.stop().catch(() => {});
+      closeMailTransport();
       await database.close().catch(() => {});
       process.exit(0);
     });
