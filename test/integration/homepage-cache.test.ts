@@ -37,18 +37,23 @@ async function visit(tenant: Tenant) {
   return { status: res.status, text: res.text, cache: res.headers['x-homepage-cache'], cookie: res.headers['set-cookie'] };
 }
 
-/** Visits until the page is cached (the listener starts on the first visit). */
+/**
+ * Visits until the page is cached (the listener starts on the first visit). A page rendered while any
+ * invalidation arrives is not kept, and other test files running at the same time on the same database
+ * send notifications too: so it may take a few visits.
+ */
 async function cached(tenant: Tenant) {
   await homepageListenerStarter();
-  await visit(tenant);
-  const hit = await visit(tenant);
-  expect(hit.cache).toBe('hit');
-  return hit;
+  for (let i = 0; i < 50; i++) {
+    const r = await visit(tenant);
+    if (r.cache === 'hit') return r;
+  }
+  throw new Error('the homepage was never served from the cache');
 }
 
 /** A change is heard through NOTIFY, at once on PGlite, a moment later over PostgreSQL's own connection. */
 async function afterChange(tenant: Tenant) {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 250; i++) {
     const r = await visit(tenant);
     if (r.cache !== 'hit') return r;
     await new Promise((resolve) => setTimeout(resolve, 20));

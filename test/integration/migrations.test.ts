@@ -57,5 +57,5 @@ describe('migrations', () => {
     } finally {
       await drop();
     }
-  });
+  }, 120_000); // every migration three ways, while the other test files load the same server
 });
