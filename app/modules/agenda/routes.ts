@@ -9,7 +9,7 @@ import { render } from '../../http/render.js';
 import { now } from '../../lib/clock.js';
 import { isUuid } from '../../lib/ids.js';
 import { PROFILE_NAMES } from '../../rights/catalogue.js';
-import { schoolClasses } from '../notices/routes.js';
+import { audienceClassesKnown, schoolClasses } from '../notices/service.js';
 import { isPublicationManager } from '../publication/policy.js';
 import { fieldErrors } from '../publication/schemas.js';
 import { agendaIcs } from './ics.js';
@@ -230,10 +230,7 @@ async function parse(ctx: Context) {
   const parsed = AgendaEventsUpdateSchema.safeParse(formBody(ctx));
   if (!parsed.success) return { errors: fieldErrors(parsed.error) };
   const v = parsed.data;
-  if (v.audience_class_ids.length) {
-    const known = new Set((await schoolClasses(ctx.state.tenant.id)).map((c) => c.id));
-    if (!v.audience_class_ids.every((id) => known.has(id))) return { errors: { audience_class_ids: 'Classe inconnue.' } };
-  }
+  if (!(await audienceClassesKnown(ctx.state.tenant.id, v.audience_class_ids))) return { errors: { audience_class_ids: 'Classe inconnue.' } };
   return { input: v };
 }
 

@@ -13,12 +13,14 @@ import { isPublicationManager } from '../publication/policy.js';
 import { dateToParisLocal, fieldErrors } from '../publication/schemas.js';
 import { NoticesUpdateSchema } from './schemas.js';
 import {
+  audienceClassesKnown,
   createNotice,
   deleteNotice,
   endNotice,
   listNotices,
   NOTICE_LEVEL_NAMES,
   noticeById,
+  schoolClasses,
   updateNotice,
   type NoticeInput,
   type NoticeRow,
@@ -38,10 +40,6 @@ async function manager(ctx: Context, next: Next): Promise<void> {
   await next();
 }
 
-/** The classes of the school, for the audience choices and labels. */
-export async function schoolClasses(tenantId: string): Promise<{ id: string; code: string }[]> {
-  return db()('classes').where('tenant_id', tenantId).orderBy('code').select('id', 'code');
-}
 
 type FormValues = Record<string, string | string[]>;
 
@@ -120,10 +118,7 @@ async function parse(ctx: Context): Promise<{ input?: NoticeInput; errors?: Reco
   const parsed = NoticesUpdateSchema.safeParse(formBody(ctx));
   if (!parsed.success) return { errors: fieldErrors(parsed.error) };
   const v = parsed.data;
-  if (v.audience_class_ids.length) {
-    const known = new Set((await schoolClasses(ctx.state.tenant.id)).map((c) => c.id));
-    if (!v.audience_class_ids.every((id) => known.has(id))) return { errors: { audience_class_ids: 'Classe inconnue.' } };
-  }
+  if (!(await audienceClassesKnown(ctx.state.tenant.id, v.audience_class_ids))) return { errors: { audience_class_ids: 'Classe inconnue.' } };
   return { input: { ...v, starts_at: v.starts_at ?? now(), ends_at: v.ends_at } };
 }
 

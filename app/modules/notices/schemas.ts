@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { isUuid } from '../../lib/ids.js';
-import { parisLocalToDate } from '../publication/schemas.js';
+import { list, localDate } from '../publication/schemas.js';
 import { PROFILE_NAMES } from '../../rights/catalogue.js';
 
 /** Shared by notices and agenda events: who sees it. */
-export const list = z.preprocess((v) => (v == null || v === '' ? [] : Array.isArray(v) ? v.map(String) : [String(v)]), z.array(z.string()));
 
 export const audienceFields = {
   audience: z.enum(['public', 'members'], { message: 'Choisissez le public.' }),
@@ -12,15 +11,6 @@ export const audienceFields = {
   audience_class_ids: list.refine((ids) => ids.every(isUuid), 'Classe inconnue.'),
 };
 
-export const localDateTime = (message: string) =>
-  z.preprocess((v) => (v == null ? '' : String(v).trim()), z.string()).transform((v, ctx) => {
-    const d = parisLocalToDate(v);
-    if (d === undefined) {
-      ctx.addIssue({ code: 'custom', message });
-      return z.NEVER;
-    }
-    return d;
-  });
 
 const linkUrl = z
   .preprocess((v) => (v == null ? '' : String(v).trim()), z.string().max(500, 'Le lien dépasse 500 caractères.'))
@@ -34,8 +24,8 @@ export const NoticesUpdateSchema = z
     title: z.string({ message: 'Le titre est obligatoire.' }).trim().min(1, 'Le titre est obligatoire.').max(160, 'Le titre dépasse 160 caractères.'),
     body: z.preprocess((v) => (v == null ? '' : String(v)), z.string().trim().max(1000, 'Le texte dépasse 1 000 caractères.')),
     link_url: linkUrl,
-    starts_at: localDateTime('Date de début invalide.'),
-    ends_at: localDateTime('Date de fin invalide.'),
+    starts_at: localDate('Date de début invalide.'),
+    ends_at: localDate('Date de fin invalide.'),
     ...audienceFields,
   })
   .superRefine((v, ctx) => {

@@ -132,3 +132,15 @@ export async function deleteNotice(actor: Member, notice: NoticeRow): Promise<vo
   await db()('notices').where({ tenant_id: currentTenant().id, id: notice.id }).delete();
   await recordAudit({ action: 'notice.delete', actorAccountId: actor.accountId, actorMembershipId: actor.membershipId, subjectType: 'notice', subjectId: notice.id, details: { title: notice.title } });
 }
+
+/** The classes of the school, for the audience choices and labels. */
+export async function schoolClasses(tenantId: string): Promise<{ id: string; code: string }[]> {
+  return db()('classes').where('tenant_id', tenantId).orderBy('code').select('id', 'code');
+}
+
+/** Whether every class a form aims at belongs to this school (notices and agenda events share the rule). */
+export async function audienceClassesKnown(tenantId: string, ids: string[]): Promise<boolean> {
+  if (!ids.length) return true;
+  const known = new Set((await schoolClasses(tenantId)).map((c) => c.id));
+  return ids.every((id) => known.has(id));
+}

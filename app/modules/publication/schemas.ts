@@ -21,8 +21,10 @@ export function dateToParisLocal(d: Date | string | null | undefined): string {
 const checkbox = z.preprocess((v) => v === 'on' || v === 'true' || v === '1' || v === true, z.boolean());
 const optionalUuid = (message: string) =>
   z.preprocess((v) => (v == null ? '' : String(v).trim()), z.string().refine((v) => v === '' || isUuid(v), message));
-const list = z.preprocess((v) => (v == null || v === '' ? [] : Array.isArray(v) ? v.map(String) : [String(v)]), z.array(z.string()));
-const localDate = (message: string) =>
+/** A form field that may come once, many times or not at all, as a list of strings. */
+export const list = z.preprocess((v) => (v == null || v === '' ? [] : Array.isArray(v) ? v.map(String) : [String(v)]), z.array(z.string()));
+/** A `datetime-local` field read as Paris time (null when empty); `message` when malformed. */
+export const localDate = (message: string) =>
   z.preprocess((v) => (v == null ? '' : String(v).trim()), z.string()).transform((v, ctx) => {
     const d = parisLocalToDate(v);
     if (d === undefined) {
