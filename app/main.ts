@@ -11,6 +11,8 @@ import { createApp, lifecycle } from './server.js';
 import { homepageListenerStopper } from './modules/homepage/cache.js';
 import { closeMailTransport } from './modules/mailing/transport.js';
 import { startOutboxWorker } from './modules/mailing/worker.js';
+import './jobs/all.js';
+import { startJobs } from './jobs/queue.js';
 import { loadTenants } from './tenancy/registry.js';
 import { syncTenants } from './tenancy/sync.js';
 import { installDefaultRules } from './boot.js';
@@ -49,6 +51,8 @@ async function serve() {
   }
   // The mail outbox worker: delivers queued e-mails (SMTP_URL, or .eml files under DATA_DIR/mail/).
   const outboxWorker = startOutboxWorker();
+  // The job queue (pg-boss): image variants, external feeds, clean-ups, on their schedules.
+  const jobs = await startJobs();
   if (cfg.demo) console.log('Comptes de démonstration (mot de passe « demo ») : admin, direction, cpe, prof.maths, prof.francais, eleve.3a, parent.3a');
 
   let stopping = false;
@@ -60,6 +64,7 @@ async function serve() {
     server.close(async () => {
       await homepageListenerStopper().catch(() => {});
       await outboxWorker.stop().catch(() => {});
+      await jobs.stop().catch(() => {});
       closeMailTransport();
       await database.close().catch(() => {});
       process.exit(0);

@@ -1,0 +1,3 @@
+// Every module that defines jobs (defineJob), imported once so the serving process knows all handlers.
+// Add a line here when a module gains a job.
+export {};
