@@ -1,3 +1,4 @@
 // Every module that defines jobs (defineJob), imported once so the serving process knows all handlers.
 // Add a line here when a module gains a job.
+import '../modules/publication/jobs.js';
 export {};

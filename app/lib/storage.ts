@@ -4,13 +4,17 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { config } from '../config.js';
+import { now } from './clock.js';
 
 /**
  * Files stored by content: the SHA-256 of the bytes is the name. The store knows nothing of schools; callers
  * always reach a file through a school's media row. Small on purpose, so an object store can replace it.
  */
 export interface Storage {
-  /** Stores the bytes (idempotent: the same bytes twice are one file) and returns their SHA-256. */
+  /**
+   * Stores the bytes (idempotent: the same bytes twice are one file) and returns their SHA-256. A file already
+   * there is touched: its modification time says when it was last stored or released (see touch).
+   */
   put(bytes: Buffer): Promise<{ sha256: string; bytes: number; created: boolean }>;
   get(sha256: string): Promise<Buffer>;
   /** A stream of the file; the caller has checked it exists (or handles the stream's error). */
@@ -18,6 +22,16 @@ export interface Storage {
   exists(sha256: string): Promise<boolean>;
   size(sha256: string): Promise<number | undefined>;
   remove(sha256: string): Promise<void>;
+  /**
+   * Sets the file's modification time to now (a file stored again, or no longer referenced by a media): the
+   * collector of unreferenced files spares those touched within its grace period. No-op if it is missing.
+   */
+  touch(sha256: string): Promise<void>;
+  /**
+   * Removes the file unless it was modified (stored again, touched) at or after `before`; answers whether it
+   * removed it. The check is made just before the removal, so a file an upload stores again meanwhile stays.
+   */
+  removeIfUntouchedSince(sha256: string, before: Date): Promise<boolean>;
   /** Every stored hash (for the collector of files no media row references any more). */
   list(): AsyncIterable<{ sha256: string; modifiedAt: Date }>;
 }
@@ -44,7 +58,11 @@ export function diskStorage(root: string): Storage {
     async put(bytes) {
       const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
       const target = pathOf(sha256);
-      if (await isFile(target)) return { sha256, bytes: bytes.length, created: false };
+      if (await isFile(target)) {
+        // Touched, so a collector running meanwhile does not take it away from the upload that stores it again.
+        await touchFile(target);
+        if (await isFile(target)) return { sha256, bytes: bytes.length, created: false };
+      }
       await fsp.mkdir(path.dirname(target), { recursive: true });
       // Same directory as the target, so the rename is atomic; the leading dot keeps it out of list().
       const temp = path.join(path.dirname(target), `.${sha256}.${crypto.randomBytes(6).toString('hex')}.tmp`);
@@ -57,6 +75,7 @@ export function diskStorage(root: string): Storage {
           await handle.close();
         }
         await fsp.rename(temp, target);
+        await touchFile(target);
       } catch (err) {
         await fsp.rm(temp, { force: true }).catch(() => {});
         throw err;
@@ -76,6 +95,14 @@ export function diskStorage(root: string): Storage {
     async remove(sha256) {
       await fsp.rm(pathOf(sha256), { force: true });
     },
+    touch: (sha256) => touchFile(pathOf(sha256)),
+    async removeIfUntouchedSince(sha256, before) {
+      const p = pathOf(sha256);
+      const stat = await fsp.stat(p).catch(() => undefined);
+      if (!stat || stat.mtime.getTime() >= before.getTime()) return false;
+      await fsp.rm(p, { force: true });
+      return true;
+    },
     async *list() {
       for (const a of await readDir(root)) {
         for (const b of await readDir(path.join(root, a))) {
@@ -88,6 +115,13 @@ export function diskStorage(root: string): Storage {
       }
     },
   };
+}
+
+async function touchFile(p: string): Promise<void> {
+  const at = now();
+  await fsp.utimes(p, at, at).catch((err) => {
+    if (err?.code !== 'ENOENT') throw err;
+  });
 }
 
 async function isFile(p: string): Promise<boolean> {

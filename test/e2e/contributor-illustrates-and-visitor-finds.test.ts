@@ -38,7 +38,7 @@ describe.skipIf(!chromiumAvailable)('an illustrated article', () => {
     await w.page.getByLabel('Texte alternatif', { exact: true }).fill('Le potager du collège au printemps');
     await w.page.getByLabel('Fichier', { exact: true }).setInputFiles({ name: 'potager.jpg', mimeType: 'image/jpeg', buffer: await jpegWithGps({ width: 1200, height: 800 }) });
     await w.page.getByRole('button', { name: 'Envoyer le fichier' }).click();
-    await expect.poll(() => w.page.locator('#annonce').textContent()).toBe('Fichier « potager.jpg » ajouté à la médiathèque.');
+    await expect.poll(() => w.page.locator('#annonce').textContent(), { timeout: 15_000 }).toBe('Fichier « potager.jpg » ajouté à la médiathèque.');
     const [image] = await rowsOf(school, 'media', { name: 'potager.jpg' });
     expect(image.kind).toBe('image');
     await expectNoAxeViolations(w.page, 'publication/medias after an upload');
@@ -58,7 +58,7 @@ describe.skipIf(!chromiumAvailable)('an illustrated article', () => {
       const file = new File([bytes], 'semis.pdf', { type: 'application/pdf' });
       (document.querySelector('trix-editor') as any).editor.insertFile(file);
     }, pdfBase64);
-    await expect.poll(() => w.page.locator('#body-upload-status').textContent()).toBe('« semis.pdf » ajouté au texte et à la médiathèque.');
+    await expect.poll(() => w.page.locator('#body-upload-status').textContent(), { timeout: 15_000 }).toBe('« semis.pdf » ajouté au texte et à la médiathèque.');
     const [doc] = await rowsOf(school, 'media', { name: 'semis.pdf' });
     expect(doc.kind).toBe('file');
     expect(await w.page.locator('#body').inputValue()).toContain(`/medias/${doc.id}/original`);
@@ -68,7 +68,7 @@ describe.skipIf(!chromiumAvailable)('an illustrated article', () => {
       const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
       (document.querySelector('trix-editor') as any).editor.insertFile(new File([bytes], 'tomates.jpg', { type: 'image/jpeg' }));
     }, photoBase64);
-    await expect.poll(() => w.page.locator('#body-upload-status').textContent()).toBe('« tomates.jpg » ajouté au texte et à la médiathèque.');
+    await expect.poll(() => w.page.locator('#body-upload-status').textContent(), { timeout: 15_000 }).toBe('« tomates.jpg » ajouté au texte et à la médiathèque.');
     const [tomatoes] = await rowsOf(school, 'media', { name: 'tomates.jpg' });
     const inTrix = w.page.locator(`trix-editor img[src="/medias/${tomatoes.id}/640.webp"]`);
     await expect.poll(() => inTrix.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(640);

@@ -10,12 +10,14 @@ import { isUuid, newId } from '../../lib/ids.js';
 import { storage } from '../../lib/storage.js';
 import { can } from '../../rights/policy.js';
 import { canReadRubric, canWriteIn, isPublicationManager, type RubricRoleRule } from './policy.js';
+import { avifQueuer } from './jobs.js';
 import { LIVE_ARTICLE } from './rubrics.js';
 
 /**
  * Media of a school: uploads checked by their content, images re-encoded by sharp into the declared widths
  * (WebP + JPEG, metadata stripped), documents kept as sent, every file stored by content hash.
- * AVIF variants are not produced yet: they cost about a second each and belong in a job (no queue yet).
+ * AVIF variants cost about a second each: they are made by a job queued with the upload (jobs.ts), and
+ * offered first once they exist.
  */
 
 /** The widths every image is re-encoded into (only those ≤ the original's, at least one). */
@@ -31,7 +33,7 @@ export const SCHOOL_QUOTA_BYTES = 2 * 1024 * MB;
 export const MAX_ALT_LENGTH = 500;
 export const MAX_NAME_LENGTH = 200;
 
-export type VariantFormat = 'webp' | 'jpeg';
+export type VariantFormat = 'webp' | 'jpeg' | 'avif';
 export interface Variant {
   format: VariantFormat;
   width: number;
@@ -175,6 +177,30 @@ export async function imageVariantsMaker(bytes: Buffer): Promise<{ width: number
   return { width: largest.width, height: largest.height, variants };
 }
 
+/**
+ * The AVIF variants of a stored image, at the widths of its WebP ones, encoded from its largest WebP (which
+ * keeps transparency). Slow: for the media-avif job only.
+ */
+export async function avifVariantsMaker(media: Pick<Media, 'variants'>): Promise<(Variant & { data: Buffer })[]> {
+  const webp = media.variants.filter((v) => v.format === 'webp').sort((a, b) => a.width - b.width);
+  const source = webp.at(-1);
+  if (!source) return [];
+  const bytes = await storage().get(source.sha256);
+  const out: (Variant & { data: Buffer })[] = [];
+  for (const v of webp) {
+    const avif = await sharpOf(bytes).resize({ width: v.width, withoutEnlargement: true }).avif({ quality: 55, effort: 4 }).toBuffer({ resolveWithObject: true });
+    out.push({
+      format: 'avif',
+      width: avif.info.width,
+      height: avif.info.height,
+      sha256: crypto.createHash('sha256').update(avif.data).digest('hex'),
+      bytes: avif.data.length,
+      data: avif.data,
+    });
+  }
+  return out;
+}
+
 function cleanName(name: string): string {
   // Keep the name people gave (it is shown and offered on download), without control characters or paths.
   const base = name.replace(/^.*[\\/]/, '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
@@ -250,6 +276,8 @@ export async function mediaRecorder({ prepared, actor, alt, ip }: { prepared: Pr
     created_at: now(),
   };
   await db()('media').insert(row);
+  // AVIF variants come later, from a job written in this transaction (it exists if and only if the row does).
+  if (prepared.kind === 'image') await avifQueuer(tenantId, row.id);
   await recordAudit({
     action: 'media.uploaded',
     actorAccountId: actor.accountId,
@@ -314,21 +342,19 @@ export interface MediaUse {
   how: MediaUseKind[];
 }
 
-/** Articles of the current school that use the media: as main image, as attachment, or in their body. */
+/**
+ * Articles of the current school that use the media: as main image, as attachment, or in their body (the
+ * media_uses table, kept by triggers whenever an article is saved; trashed articles still count: they can
+ * be restored).
+ */
 export async function mediaUses(mediaId: string): Promise<MediaUse[]> {
   const { rows } = await db().raw(
     `select a.id as article_id, a.title, a.status, a.deleted_at is not null as deleted,
-            array_remove(array[
-              case when a.main_image_id = m.id then 'main' end,
-              case when exists (select 1 from article_attachments t where t.tenant_id = a.tenant_id and t.article_id = a.id and t.media_id = m.id) then 'attachment' end,
-              case when position('/medias/' || m.id::text || '/' in a.body_html) > 0 then 'body' end
-            ], null) as how
-     from media m
-     join articles a on a.tenant_id = m.tenant_id
-     where m.tenant_id = ? and m.id = ?
-       and (a.main_image_id = m.id
-            or exists (select 1 from article_attachments t where t.tenant_id = a.tenant_id and t.article_id = a.id and t.media_id = m.id)
-            or position('/medias/' || m.id::text || '/' in a.body_html) > 0)
+            array_agg(u.how order by array_position(array['main','attachment','body'], u.how)) as how
+     from media_uses u
+     join articles a on a.tenant_id = u.tenant_id and a.id = u.article_id
+     where u.tenant_id = ? and u.media_id = ?
+     group by a.id, a.title, a.status, a.deleted_at, a.updated_at
      order by a.updated_at desc nulls last, a.title`,
     [currentTenant().id, mediaId],
   );
@@ -339,17 +365,14 @@ export async function mediaUses(mediaId: string): Promise<MediaUse[]> {
 export async function mediaUseCounts(ids: string[]): Promise<Map<string, number>> {
   if (ids.length === 0) return new Map();
   const { rows } = await db().raw(
-    `select m.id, count(a.id)::int as n
-     from media m
-     left join articles a on a.tenant_id = m.tenant_id
-       and (a.main_image_id = m.id
-            or exists (select 1 from article_attachments t where t.tenant_id = a.tenant_id and t.article_id = a.id and t.media_id = m.id)
-            or position('/medias/' || m.id::text || '/' in a.body_html) > 0)
-     where m.tenant_id = ? and m.id = any(?::uuid[])
-     group by m.id`,
+    `select u.media_id as id, count(distinct u.article_id)::int as n
+     from media_uses u
+     where u.tenant_id = ? and u.media_id = any(?::uuid[])
+     group by u.media_id`,
     [currentTenant().id, ids],
   );
-  return new Map(rows.map((r: { id: string; n: number }) => [r.id, r.n]));
+  const found = new Map<string, number>(rows.map((r: { id: string; n: number }) => [r.id, r.n]));
+  return new Map(ids.map((id) => [id, found.get(id) ?? 0]));
 }
 
 /** Who may manage the library (see, upload, search): members with the publication service. */
@@ -378,12 +401,22 @@ export async function mediaAltUpdater({ media, alt, actor }: { media: Media; alt
 
 /** Deletes a media no article uses (422 otherwise), with a line in the audit trail. Its files go later. */
 export async function mediaRemover({ media, actor, ip }: { media: Media; actor: Member; ip?: string }): Promise<void> {
+  // Locks the media row first: an article saved meanwhile waits, then its use (a foreign key) finds the row gone.
+  await db()('media').where({ tenant_id: currentTenant().id, id: media.id }).forUpdate().first('id');
   const uses = await mediaUses(media.id);
   if (uses.length > 0) {
     const n = uses.length;
-    throw new MediaError(422, 'media_in_use', `Ce média est utilisé par ${n} article${n > 1 ? 's' : ''} : retirez-le d’abord de ${n > 1 ? 'ces articles' : 'cet article'}.`, 'media');
+    const titles = uses.slice(0, 3).map((u) => `« ${u.title} »`).join(', ') + (n > 3 ? '…' : '');
+    throw new MediaError(
+      422,
+      'media_in_use',
+      `Ce média est utilisé par ${n} article${n > 1 ? 's' : ''} (${titles}) : retirez-le d’abord de ${n > 1 ? 'ces articles' : 'cet article'}, puis supprimez-le.`,
+      'media',
+    );
   }
   await db()('media').where({ tenant_id: currentTenant().id, id: media.id }).del();
+  // Its files stop being used now: the collector keeps them for a grace period from this moment.
+  for (const sha256 of filesOf(media)) await storage().touch(sha256);
   await recordAudit({
     action: 'media.deleted',
     actorAccountId: actor.accountId,
@@ -393,6 +426,11 @@ export async function mediaRemover({ media, actor, ip }: { media: Media; actor: 
     details: { name: media.name, kind: media.kind, bytes: media.size_bytes },
     ip,
   });
+}
+
+/** Every stored file of a media: its original (or document) and its variants. */
+export function filesOf(media: Pick<Media, 'sha256' | 'variants'>): string[] {
+  return [...new Set([media.sha256, ...media.variants.map((v) => v.sha256)])];
 }
 
 /** Whether a visitor may fetch the media (then it is cached publicly), a given member may, or nobody. */
@@ -411,10 +449,8 @@ export async function mediaAccessOf(media: Media, member: Member | undefined): P
                       from rubric_roles rr where rr.tenant_id = r.tenant_id and rr.rubric_id = r.id), '[]'::json) as roles
      from articles a join rubrics r on r.tenant_id = a.tenant_id and r.id = a.rubric_id
      where a.tenant_id = ?
-       and (a.main_image_id = ?
-            or exists (select 1 from article_attachments t where t.tenant_id = a.tenant_id and t.article_id = a.id and t.media_id = ?)
-            or position(? in a.body_html) > 0)`,
-    [at, at, currentTenant().id, media.id, media.id, `/medias/${media.id}/`],
+       and a.id in (select u.article_id from media_uses u where u.tenant_id = ? and u.media_id = ?)`,
+    [at, at, currentTenant().id, currentTenant().id, media.id],
   );
   const uses = rows as { visibility: 'public' | 'private'; archived_at: Date | null; live: boolean; roles: RubricRoleRule[] }[];
   if (uses.some((u) => u.live && u.visibility === 'public')) return 'public';
@@ -434,16 +470,16 @@ export function mediaFileOf(media: Media, file: string): { sha256: string; mime:
     const v = media.variants.find((x) => x.sha256 === media.sha256) ?? media.variants.filter((x) => x.format === 'jpeg').at(-1);
     return v && { sha256: v.sha256, mime: 'image/jpeg', bytes: v.bytes };
   }
-  const m = /^([1-9][0-9]{0,4})\.(webp|jpg)$/.exec(file);
+  const m = /^([1-9][0-9]{0,4})\.(webp|jpg|avif)$/.exec(file);
   if (!m) return undefined;
-  const format: VariantFormat = m[2] === 'webp' ? 'webp' : 'jpeg';
+  const format: VariantFormat = m[2] === 'jpg' ? 'jpeg' : (m[2] as VariantFormat);
   const v = media.variants.find((x) => x.format === format && x.width === Number(m[1]));
-  return v && { sha256: v.sha256, mime: format === 'webp' ? 'image/webp' : 'image/jpeg', bytes: v.bytes };
+  return v && { sha256: v.sha256, mime: `image/${format}`, bytes: v.bytes };
 }
 
 /** URLs of an image's variants, for `srcset` (articles, the library). */
 export function mediaSrcset(media: Pick<Media, 'id' | 'variants'>, format: VariantFormat): string {
-  const ext = format === 'webp' ? 'webp' : 'jpg';
+  const ext = format === 'jpeg' ? 'jpg' : format;
   return media.variants
     .filter((v) => v.format === format)
     .map((v) => `/medias/${media.id}/${v.width}.${ext} ${v.width}w`)

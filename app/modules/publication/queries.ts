@@ -30,7 +30,7 @@ export const FEED_SIZE = 20;
 export const SEARCH_LIMIT = 20;
 
 export interface ImageVariant {
-  format: 'webp' | 'jpeg' | string;
+  format: 'webp' | 'jpeg' | 'avif' | string;
   width: number;
   height?: number;
 }
@@ -269,8 +269,12 @@ export async function searchArticles(tenant: TenantRef, q: string, member?: Memb
   };
 }
 
-/** A main image as a responsive picture: WebP and JPEG srcsets from its stored variants, served by /medias. */
+/**
+ * A main image as a responsive picture: AVIF (once its job has made them), WebP and JPEG srcsets from its
+ * stored variants, served by /medias.
+ */
 export interface Picture {
+  avifSrcset?: string;
   webpSrcset: string;
   jpegSrcset: string;
   src: string;
@@ -293,7 +297,9 @@ export function pictureOf(image: MainImage | null, maxWidth = 1400): Picture | n
   const biggest = fallback[fallback.length - 1];
   // The default source: the variant closest to 640 px wide (a phone's screen), larger ones through srcset.
   const middle = fallback.find((v) => v.width >= 640) ?? biggest;
+  const avif = byFormat('avif');
   return {
+    avifSrcset: avif.map((v) => `${url(v.width, 'avif')} ${v.width}w`).join(', '),
     webpSrcset: webp.map((v) => `${url(v.width, 'webp')} ${v.width}w`).join(', '),
     jpegSrcset: jpeg.map((v) => `${url(v.width, 'jpg')} ${v.width}w`).join(', '),
     src: url(middle.width, ext),
