@@ -88,12 +88,23 @@ function sameToken(a: unknown, b: unknown): boolean {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+// [mailing, issue 5] The one-click unsubscribe URL of list mails (app/modules/mailing/routes.ts).
+const ONE_CLICK_PATH = /^\/listes\/desabonnement\/[A-Za-z0-9_-]{43}$/;
+
+function isOneClickUnsubscribe(ctx: Context): boolean {
+  return ctx.method === 'POST' && ONE_CLICK_PATH.test(ctx.path) && formBody(ctx)['List-Unsubscribe'] === 'One-Click';
+}
+
 /**
  * Refuses a state change that comes from another site (Origin or Sec-Fetch-Site), or that lacks the form's
  * `_csrf` field or htmx's X-CSRF-Token header. Another school's host counts as another site.
  */
 export async function verifyCsrf(ctx: Context, next: Next): Promise<void> {
   if (SAFE_METHODS.has(ctx.method)) return next();
+  // [mailing, issue 5] The one exemption: a one-click unsubscribe (RFC 8058) is POSTed by the recipient's
+  // mail system without cookies or Origin; its unguessable token in the path is the credential, and all it
+  // can do is end that one subscription. Only that path AND the RFC's exact body qualify.
+  if (isOneClickUnsubscribe(ctx)) return next();
   const site = ctx.get('Sec-Fetch-Site');
   if (site && site !== 'same-origin' && site !== 'none') throw new HttpError(403, 'csrf_foreign_site');
   const origin = ctx.get('Origin');

@@ -56,19 +56,30 @@ export interface OutboxRow {
   last_error: string | null;
   created_at: Date;
   sent_at: Date | null;
+  broadcast_id?: string | null;
 }
 
 const INSERT_CHUNK = 1000;
+
+export interface EnqueueOptions {
+  /** The first attempt waits until then (the worker claims rows whose next_attempt_at has come). */
+  notBefore?: Date;
+  /** The targeted broadcast these mails belong to (its progress page counts them). */
+  broadcastId?: string;
+}
 
 /**
  * Writes mails to the outbox in the current tenant transaction (db()). Validates every mail first (a CR/LF
  * in a header, the subject or the address refuses the whole call: nothing is written). A mail whose
  * idempotency key is already in the outbox is skipped (ON CONFLICT DO NOTHING). Returns how many were added.
+ * `opts.notBefore` delays the first attempt; `opts.broadcastId` ties the rows to a broadcast.
  */
-export async function mailEnqueuer(mails: OutboxMail[]): Promise<number> {
+export async function mailEnqueuer(mails: OutboxMail[], opts: EnqueueOptions = {}): Promise<number> {
   const trx = db();
   const tenantId = currentTenant().id;
   const at = now();
+  // Not before: a later first attempt (a scheduled article's list mail goes out at its publication time).
+  const due = opts.notBefore && opts.notBefore > at ? opts.notBefore : at;
   const rows = mails.map((m, i) => {
     const parsed = OutboxMailSchema.safeParse(m);
     if (!parsed.success) throw new OutboxMailError(`courriel ${i + 1} refusé : ${parsed.error.issues.map((x) => x.message).join(' ; ')}`);
@@ -84,8 +95,9 @@ export async function mailEnqueuer(mails: OutboxMail[]): Promise<number> {
       headers: JSON.stringify(p.headers),
       status: 'pending',
       attempts: 0,
-      next_attempt_at: at,
+      next_attempt_at: due,
       created_at: at,
+      ...(opts.broadcastId ? { broadcast_id: opts.broadcastId } : {}),
     };
   });
   let added = 0;

@@ -8,6 +8,7 @@ import type { ArticlePage } from './queries.js';
 import { allRubrics, rubricById, type Rubric } from './rubrics.js';
 import { sanitizeArticleHtml, undescribedImages } from './sanitize.js';
 import type { ArticleInput } from './schemas.js';
+import { articleListMailCanceller, articleListMailer, articleListMailRescheduler } from '../mailing/lists.js'; // [mailing, issue 5]
 
 /** Article services of the back-office: each works in the request's school transaction and audits what it changes. */
 
@@ -254,6 +255,10 @@ export async function articleUpdater(input: { actor: Member; article: ArticleRow
       updated_at: now(),
     });
   await replaceAttachments(article.id, data.attachment_ids);
+  // A published article moved to another time: its list mails still waiting follow it.
+  if (article.status === 'published' && data.publish_at && new Date(data.publish_at).getTime() !== new Date(article.publish_at ?? 0).getTime()) {
+    await articleListMailRescheduler(article.id, new Date(data.publish_at));
+  }
   await auditOf(actor, 'publication.article_saved', article, { changed_text: contentChanged(article, next) }, input.ip);
 }
 
@@ -345,6 +350,9 @@ export async function articlePublisher(input: { actor: Member; article: ArticleR
   }
   await setFields(article, { status: 'published', publish_at: publishAt, published_at: article.published_at ?? at, review_comment: null });
   await auditOf(input.actor, 'publication.article_published', article, { publish_at: publishAt.toISOString() }, input.ip);
+  // [mailing, issue 5] The rubric's mailing list (when on) gets the article through the outbox, in this
+  // transaction, not before its publication time (app/modules/mailing/lists.ts).
+  await articleListMailer(article, publishAt);
   return publishAt;
 }
 
@@ -355,11 +363,14 @@ export async function articleSenderBack(input: { actor: Member; article: Article
 
 export async function articleArchiver(input: { actor: Member; article: ArticleRow; ip?: string }) {
   await setFields(input.article, { status: 'archived' });
+  // Taken back before its time: nobody is mailed an article that never went live.
+  await articleListMailCanceller(input.article.id);
   await auditOf(input.actor, 'publication.article_archived', input.article, {}, input.ip);
 }
 
 export async function articleTrasher(input: { actor: Member; article: ArticleRow; ip?: string }) {
   await setFields(input.article, { deleted_at: now() });
+  await articleListMailCanceller(input.article.id);
   await auditOf(input.actor, 'publication.article_trashed', input.article, {}, input.ip);
 }
 
