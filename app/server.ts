@@ -23,6 +23,9 @@ import { editorRouter } from './modules/publication/editor-routes.js';
 import { mediaRouter } from './modules/publication/media-routes.js';
 import { noticesRouter } from './modules/notices/routes.js';
 import { agendaRouter } from './modules/agenda/routes.js';
+import { messagingRouter } from './modules/messaging/routes.js';
+import { messagingSettingsRouter } from './modules/messaging/settings-routes.js';
+import { broadcastsRouter, mailingListsRouter, outboxAdminRouter } from './modules/mailing/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -171,6 +174,11 @@ export const ROUTERS = [
   editorRouter,
   noticesRouter,
   adminRouter,
+  mailingListsRouter,
+  broadcastsRouter,
+  outboxAdminRouter,
+  messagingRouter,
+  messagingSettingsRouter,
 ];
 
 /** Builds the Koa application. The order of the middleware below is the architecture. */

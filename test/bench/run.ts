@@ -15,8 +15,11 @@
  *   BENCH_DATA_DIR     use this DATA_DIR (kept) instead of a fresh temporary one (removed)
  *   BENCH_EXTRA=1      also measure, for information, the cheaper yardstick variants (literal page with
  *                      only {{ title }}, and Koa sending the bytes as a fixed string)
- *   BENCH_ARTICLES     first give demo-college this many synthetic live articles (test/bench/synthetic-articles.ts,
- *                      before the server starts), e.g. 10000 for the issue's "search over 10,000 articles"
+ *   BENCH_ARTICLES     first give demo-college this many synthetic live articles (default 10000: the issue's search
+ *                      target is over 10,000 articles; 0 for none; test/bench/synthetic-articles.ts,
+ *                      run before the server starts)
+ *   BENCH_MESSAGES     received messages given to the demo teacher's inbox before measuring /messagerie
+ *                      (test/bench/synthetic-messages.ts; default 5000, 0 to skip)
  *   DATABASE_URL       passed to the server (then DEMO=on so that the demo accounts exist)
  *
  * Adding a page: append to PAGES below (path, whether it needs the session, target class).
@@ -34,7 +37,7 @@ const TENANT = 'demo-college';
 const LOGIN = 'prof.maths';
 const PASSWORD = 'demo';
 
-type TargetClass = 'public' | 'private';
+type TargetClass = 'public' | 'private' | 'search';
 interface Page {
   /** Short name, also the yardstick route. */
   name: string;
@@ -53,13 +56,17 @@ const PAGES: Page[] = [
   // Publication (public site): a rubric, its newest article, and a French search.
   { name: 'rubrique', path: '/rubriques/vie-du-college', signedIn: false, target: 'public' },
   { name: 'article', path: '/articles/…', signedIn: false, target: 'public', pathFrom: { page: '/rubriques/vie-du-college', pattern: /href="(\/articles\/[0-9a-f-]{36}\/[a-z0-9-]+)"/ } },
-  { name: 'recherche', path: '/recherche?q=eleves%20college', signedIn: false, target: 'public' },
+  { name: 'recherche', path: '/recherche?q=eleves%20college', signedIn: false, target: 'search' },
+  // Messaging: the inbox of a member with BENCH_MESSAGES (default 5,000) received messages.
+  { name: 'messagerie', path: '/messagerie', signedIn: true, target: 'private' },
 ];
 
 /** DESIGN.md targets: share of the yardstick's requests/s, and p99 at 10 connections. */
 const TARGETS: Record<TargetClass, { ratio: number; p99: number }> = {
   public: { ratio: 0.5, p99: 10 },
   private: { ratio: 0.3, p99: 20 },
+  // The publication issue's search target: p99 only, over BENCH_ARTICLES (10,000) articles in one school.
+  search: { ratio: 0, p99: 30 },
 };
 
 const STARTUP_TIMEOUT_MS = 120_000;
@@ -80,7 +87,8 @@ const SECONDS = intEnv('BENCH_SECONDS', 10, 1, 300);
 const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 10, 1, 1000);
 const ROUNDS = intEnv('BENCH_ROUNDS', 1, 1, 10);
 const EXTRA = process.env.BENCH_EXTRA === '1';
-const ARTICLES = intEnv('BENCH_ARTICLES', 0, 0, 200_000);
+const ARTICLES = intEnv('BENCH_ARTICLES', 10_000, 0, 200_000);
+const MESSAGES = intEnv('BENCH_MESSAGES', 5000, 0, 100_000);
 
 class BenchError extends Error {}
 
@@ -363,7 +371,7 @@ async function main(): Promise<number> {
   const pages = process.env.BENCH_ONLY ? PAGES.filter((p) => p.path === process.env.BENCH_ONLY || p.name === process.env.BENCH_ONLY) : PAGES;
 
   const targetsCount = pages.length * 2 * ROUNDS + (EXTRA ? 2 : 0);
-  const budgetMs = STARTUP_TIMEOUT_MS * (ARTICLES > 0 ? 6 : 1) + 60_000 + targetsCount * (WARMUP_SECONDS + SECONDS + 20) * 1000;
+  const budgetMs = STARTUP_TIMEOUT_MS * ((ARTICLES > 0 ? 6 : 1) + (MESSAGES > 0 ? 3 : 0)) + 60_000 + targetsCount * (WARMUP_SECONDS + SECONDS + 20) * 1000;
   let finished = false;
   const cleanup = async () => {
     for (const c of [...children].reverse()) await stopChild(c);
@@ -418,6 +426,22 @@ async function main(): Promise<number> {
         `bench: ${info.written} synthetic article(s) written in ${((Date.now() - t0) / 1000).toFixed(1)} s; demo-college has ` +
           `${info.liveArticles} published articles, ${info.matchingElevesCollege} matching « eleves college »`,
       );
+    }
+    if (MESSAGES > 0 && pages.some((p) => p.name === 'messagerie')) {
+      // The demo teacher's inbox gets its messages before the server starts (one process per PGlite).
+      const t0 = Date.now();
+      const seeder = startNode('synthetic messages', SERVER_CPU, ['test/bench/synthetic-messages.ts', String(MESSAGES)], serverEnv);
+      const code = await Promise.race([seeder.exited, sleep(STARTUP_TIMEOUT_MS * 3).then(() => 'timeout' as const)]);
+      if (code === 'timeout') {
+        await stopChild(seeder, 2_000);
+        throw new BenchError(`inserting ${MESSAGES} synthetic messages took over ${(STARTUP_TIMEOUT_MS * 3) / 1000} s`);
+      }
+      await sleep(50);
+      const line = [...seeder.lines].reverse().find((l) => l.startsWith('{'));
+      if (code !== 0 || !line) throw new BenchError(`inserting ${MESSAGES} synthetic messages failed (code ${code}):\n${tail(seeder)}`);
+      children.splice(children.indexOf(seeder), 1);
+      const info = JSON.parse(line) as { written: number; inbox: number };
+      console.log(`bench: ${info.written} synthetic message(s) written in ${((Date.now() - t0) / 1000).toFixed(1)} s; the demo teacher's inbox holds ${info.inbox}`);
     }
     const started = Date.now();
     const server = startNode('server', SERVER_CPU, ['app/main.ts', 'serve'], serverEnv);
