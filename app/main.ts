@@ -85,6 +85,7 @@ function vendor() {
     // The article editor (publication back-office): trix needs no inline script, only its build and stylesheet.
     ['node_modules/trix/dist/trix.umd.min.js', 'trix.umd.min.js'],
     ['node_modules/trix/dist/trix.css', 'trix.css'],
+    ['node_modules/sortablejs/Sortable.min.js', 'Sortable.min.js'],
   ];
   for (const [from, to] of files) fs.copyFileSync(path.join(ROOT, from), path.join(dest, to));
   console.log(`static/vendor : ${files.map((f) => f[1]).join(', ')}`);

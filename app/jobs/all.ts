@@ -1,4 +1,5 @@
 // Every module that defines jobs (defineJob), imported once so the serving process knows all handlers.
 // Add a line here when a module gains a job.
 import '../modules/publication/jobs.js';
+import '../modules/homepage/external-feed.js';
 export {};

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { buildMember, buildTenant } from '../fixtures/factories.js';
 import { buildArticle, buildRubric } from '../fixtures/publication-public.js';
@@ -88,4 +89,61 @@ describe.skipIf(!chromiumAvailable)('the head of school', () => {
     expect(visitor.problems).toEqual([]);
     await visitor.context.close();
   });
+
+  it('drags a tile with the mouse (SortableJS); the order is saved; sets a banner after a refusal; axe stays clean', async () => {
+    const school = await buildTenant({ name: 'Collège Marie Curie' });
+    const head = await buildMember(school, { profile: 'staff', functions: ['head'] });
+    const { page, context, problems } = await b.newPage();
+    await page.goto(b.url(school, `/connexion?suite=${encodeURIComponent('/publication/accueil')}`));
+    await page.getByLabel('Identifiant').fill(head.login);
+    await page.getByLabel('Mot de passe').fill(head.password);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.waitForURL((u) => u.pathname === '/publication/accueil');
+    await page.waitForFunction(() => !!(window as any).Sortable && !!document.querySelector('[data-sortable-ready]'));
+
+    // Drag the contact tile (4th) by its handle above the news tile (2nd): both on screen.
+    await page.setViewportSize({ width: 1280, height: 2000 });
+    await page.locator('.builder-tiles').scrollIntoViewIfNeeded();
+    const handle = page.locator('.builder-tile').nth(3).locator('.builder-tile__handle');
+    const target = page.locator('.builder-tile').nth(1);
+    const from = (await handle.boundingBox())!;
+    const to = (await target.boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) await page.mouse.move(from.x + from.width / 2, from.y + (to.y + 10 - from.y) * (i / 12), { steps: 2 });
+    await page.mouse.up();
+    await expect.poll(() => tileTitles(page)).toEqual(['1. Annonces', '2. Contact — Nous contacter', '3. Actualités — Actualités', '4. Agenda — Agenda']);
+    await expect.poll(() => page.locator('[data-announce]').textContent()).toContain('Tuile déplacée en position 2.');
+    // Saved: the order survives a reload.
+    await page.reload();
+    expect(await tileTitles(page)).toEqual(['1. Annonces', '2. Contact — Nous contacter', '3. Actualités — Actualités', '4. Agenda — Agenda']);
+    await expectNoAxeViolations(page, 'after drag and drop');
+
+    // The banner: without its alternative text it is refused beside the field; then accepted.
+    const png = await sharp({ create: { width: 1600, height: 600, channels: 3, background: { r: 200, g: 120, b: 40 } } }).png().toBuffer();
+    await page.getByLabel(/^Image \(recadrée/).setInputFiles({ name: 'cour.png', mimeType: 'image/png', buffer: png });
+    await page.getByRole('button', { name: 'Enregistrer la bannière dans le brouillon' }).click();
+    await expect.poll(() => page.locator('#banner-alt-error').textContent()).toContain('texte alternatif');
+    await expectNoAxeViolations(page, 'banner refused');
+    await page.getByLabel(/^Image \(recadrée/).setInputFiles({ name: 'cour.png', mimeType: 'image/png', buffer: png });
+    await page.getByLabel('Texte alternatif (ce que montre l’image)').fill('La cour au soleil');
+    await page.getByRole('button', { name: 'Enregistrer la bannière dans le brouillon' }).click();
+    await expect.poll(() => page.getByText('Texte alternatif : « La cour au soleil »').count()).toBe(1);
+    await expectNoAxeViolations(page, 'banner set');
+    await page.getByRole('button', { name: 'Publier le brouillon' }).click();
+    await page.waitForURL((u) => u.pathname === '/publication/accueil');
+    expect(problems.filter((p) => !/^422 .*\/publication\/accueil\/banniere/.test(p))).toEqual([]);
+    await context.close();
+
+    // A visitor sees the banner (its image served to everybody) with its alternative text.
+    const visitor = await b.newPage();
+    await visitor.page.goto(b.url(school, '/'));
+    const banner = visitor.page.locator('.home-banner img');
+    expect(await banner.getAttribute('alt')).toBe('La cour au soleil');
+    await expect.poll(() => banner.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    await expectNoAxeViolations(visitor.page, 'homepage with its banner');
+    expect(visitor.problems).toEqual([]);
+    await visitor.context.close();
+  });
 });
+

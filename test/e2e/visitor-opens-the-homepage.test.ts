@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildTenant } from '../fixtures/factories.js';
+import type { Member } from '../../app/auth/member.js';
+import { ownerTenantTx, tenantTx } from '../../app/db/index.js';
+import { newId } from '../../app/lib/ids.js';
+import { draftSaver, homepagePublisher } from '../../app/modules/homepage/homepage.js';
+import { buildMember, buildTenant } from '../fixtures/factories.js';
 import { chromiumAvailable, expectNoAxeViolations, useBrowser } from './support.js';
 
 const b = useBrowser();
@@ -52,4 +56,41 @@ describe.skipIf(!chromiumAvailable)('a visitor', () => {
     await expectNoAxeViolations(page, '404');
     await context.close();
   });
+
+  it('reads an external feed tile and a video link card: accessible, nothing loaded from elsewhere', async () => {
+    const school = await buildTenant({ name: 'Collège Simone Veil' });
+    const head = await buildMember(school, { profile: 'staff', functions: ['head'] });
+    const actor = { accountId: head.accountId, membershipId: head.membershipId } as Member;
+    const feedUrl = 'https://www.education.gouv.fr/flux.xml';
+    await tenantTx(school, async () => {
+      await draftSaver({
+        actor,
+        tiles: [
+          { id: newId(), type: 'feed', width: 2, hidden: false, settings: { title: 'Le ministère', url: feedUrl, limit: 5 } },
+          { id: newId(), type: 'media', width: 1, hidden: false, settings: { kind: 'video', videoUrl: 'https://www.youtube.com/watch?v=abc', caption: 'La chorale en concert', title: '', mediaId: '', alt: '' } },
+        ],
+      });
+      await homepagePublisher({ actor, tenant: school });
+    });
+    // As the feed job would have left it (the tile's save made the row; no fetch from the Internet here).
+    await ownerTenantTx(school, (trx) =>
+      trx('external_feeds')
+        .where({ tenant_id: school.id, url: feedUrl })
+        .update({
+          items: JSON.stringify([{ title: 'Calendrier scolaire <i>2027</i>', url: 'https://www.education.gouv.fr/calendrier', date: '2026-11-20T08:00:00.000Z' }]),
+          fetched_at: new Date(),
+        }),
+    );
+    const { page, context, problems } = await b.newPage();
+    await page.goto(b.url(school, '/'));
+    expect(await page.getByRole('link', { name: 'Calendrier scolaire <i>2027</i> (site extérieur)' }).count()).toBe(1);
+    expect(await page.getByText(/mis à jour le/).count()).toBe(1);
+    expect(await page.getByRole('link', { name: /Regarder la vidéo sur youtube\.com : La chorale en concert/ }).count()).toBe(1);
+    expect(await page.locator('iframe, video').count()).toBe(0);
+    await expectNoAxeViolations(page, 'homepage with feed and video tiles');
+    // Every request stayed on our own origin (useBrowser reports others as problems).
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
+

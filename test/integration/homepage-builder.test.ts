@@ -111,4 +111,18 @@ describe('/publication/accueil, the homepage builder', () => {
     await c.post('/publication/accueil/publication', { _csrf });
     expect(await publicTypes(c)).toEqual(['news:2', 'agenda:1', 'contact:1']);
   });
+
+  it('moves a tile to a position (drag and drop) through the move buttons’ route', async () => {
+    const { c, _csrf } = await managerClient();
+    const page = await c.get('/publication/accueil');
+    const [notices, news, agenda, contact] = idsOf(page.text);
+    expect(page.text).toContain('name="position" value="" disabled data-position');
+    const moved = await c.post(`/publication/accueil/tuiles/${contact}/deplacement`, { _csrf, position: '1' }, { 'HX-Request': 'true' });
+    expect(moved.status).toBe(200);
+    expect(moved.text).toContain('Tuile déplacée en position 2.');
+    expect(idsOf((await c.get('/publication/accueil')).text)).toEqual([notices, contact, news, agenda]);
+    // Past the end: the last place.
+    await c.post(`/publication/accueil/tuiles/${notices}/deplacement`, { _csrf, position: '99' });
+    expect(idsOf((await c.get('/publication/accueil')).text)).toEqual([contact, news, agenda, notices]);
+  });
 });

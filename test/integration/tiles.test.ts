@@ -62,6 +62,18 @@ const data: HomeData = {
   institutions: [article('Nouvelle de l’académie', { source: 'Académie de démonstration', url: 'https://academie.example/articles/x/y', picture: null })],
   rubrics: [{ id: RUB, slug: 'vie', name: 'Vie du collège', description: 'Ce qui se passe.' }],
   media: new Map([[IMAGE, { id: IMAGE, alt: 'Le CDI', picture }]]),
+  feeds: new Map([
+    [
+      'https://www.education.gouv.fr/flux.xml',
+      {
+        items: [
+          { title: 'Calendrier scolaire 2027 <b>publié</b>', url: 'https://www.education.gouv.fr/calendrier', date: '2026-11-20T08:00:00.000Z' },
+          { title: 'Sans date', url: 'https://www.education.gouv.fr/x', date: null },
+        ],
+        fetchedAt: new Date('2026-11-23T13:40:00Z'),
+      },
+    ],
+  ]),
   contact: {},
   notices: [{ id: ART, level: 'alert', title: 'Collège fermé demain', body: 'Tempête annoncée.', link_url: null, starts_at: new Date(), ends_at: null }],
   events: [{ starts_at: new Date('2026-12-01T17:30:00Z'), ends_at: null, all_day: false, title: 'Conseil de classe', place: 'Salle 12' }],
@@ -78,6 +90,10 @@ const GOOD: Record<string, { settings: Record<string, unknown>; expect: string[]
     expect: ['href="tel:0123456789"', 'href="mailto:ce@example.fr"', '<summary>Afficher le plan d’accès</summary>', 'https://www.openstreetmap.org/search?query=1%20rue%20de%20l%E2%80%99%C3%89cole%2C%20Paris'],
   },
   media: { settings: { mediaId: IMAGE, caption: 'Le nouveau CDI', alt: 'Le CDI rénové' }, expect: ['<figcaption>Le nouveau CDI</figcaption>', 'alt="Le CDI rénové"'] },
+  feed: {
+    settings: { title: 'Ministère', url: 'https://www.education.gouv.fr/flux.xml', limit: 5 },
+    expect: ['<a href="https://www.education.gouv.fr/calendrier" rel="noopener noreferrer external nofollow">Calendrier scolaire 2027 &lt;b&gt;publié&lt;/b&gt;', 'Sans date', 'Source : education.gouv.fr · mis à jour le 23 nov. 2026'],
+  },
   social: { settings: { network: 'facebook', url: 'https://www.facebook.com/college', label: 'Collège sur Facebook' }, expect: ['href="https://www.facebook.com/college"', 'Suivez-nous sur Facebook'] },
   notices: { settings: {}, expect: ['role="alert"', 'Collège fermé demain', '<h2 id="notices-title"'] },
   agenda: { settings: { limit: 3 }, expect: ['Conseil de classe', 'Salle 12', '<time datetime="2026-12-01T17:30:00.000Z">1 déc. 2026, 18:30</time>', 'href="/agenda"'] },
@@ -92,6 +108,7 @@ const BAD: Record<string, { settings: unknown; field: string; message: RegExp }>
   contact: { settings: { email: 'pas-une-adresse' }, field: 'email', message: /Adresse électronique non valide/ },
   media: { settings: { caption: 'sans image' }, field: 'mediaId', message: /Choisissez une image/ },
   social: { settings: { network: 'facebook', url: 'https://evil.example/page', label: 'x' }, field: 'url', message: /facebook\.com ou x\.com/ },
+  feed: { settings: { url: 'javascript:alert(1)' }, field: 'url', message: /http ou https/ },
   notices: { settings: { title: 'Annonces' }, field: '_', message: /pas de réglage/ },
   agenda: { settings: { limit: 0 }, field: 'limit', message: /Au moins 1/ },
 };
@@ -127,6 +144,41 @@ describe('tile registry', () => {
       expect(parsed.errors[BAD[type].field]).toMatch(BAD[type].message);
     });
   }
+
+  it('media: a hosted video is a link card with its caption, nothing embedded; a video needs an https address and a caption', () => {
+    const parsed = tileSettingsParser('media', { kind: 'video', videoUrl: 'https://www.youtube.com/watch?v=abc', caption: 'La chorale du collège' });
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const tile: Tile = { id: ART, type: 'media', width: 1, hidden: false, settings: parsed.settings };
+    const html = views.render('homepage/_tiles.njk', { homepage: { tiles: [{ tile, template: 'tiles/media.njk', view: tileView(tile, data) }] } });
+    expect(checkHtml(html).problems).toEqual([]);
+    expect(html).toContain('aria-label="Vidéo"');
+    expect(html).toContain('href="https://www.youtube.com/watch?v=abc"');
+    expect(html).toContain('Regarder la vidéo sur youtube.com');
+    expect(html).toContain('<figcaption>La chorale du collège</figcaption>');
+    expect(html).not.toMatch(/<(iframe|video|img)/);
+    const bad = tileSettingsParser('media', { kind: 'video', videoUrl: 'http://video.example/x', caption: '' });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.errors.videoUrl).toMatch(/https/);
+    expect(bad.errors.caption).toMatch(/légende/);
+  });
+
+  it('feed: refuses loopback and private addresses when the policy does not allow them', async () => {
+    const { feedPolicy } = await import('../../app/modules/homepage/external-feed.js');
+    const before = feedPolicy.allowPrivate;
+    feedPolicy.allowPrivate = false;
+    try {
+      for (const url of ['http://127.0.0.1:8080/flux.xml', 'http://localhost/flux.xml', 'http://10.1.2.3/rss', 'http://[::1]/rss', 'http://169.254.169.254/latest']) {
+        const r = tileSettingsParser('feed', { url });
+        expect(r.ok, url).toBe(false);
+        if (!r.ok) expect(r.errors.url).toMatch(/Internet/);
+      }
+      expect(tileSettingsParser('feed', { url: 'https://www.education.gouv.fr/flux.xml' }).ok).toBe(true);
+    } finally {
+      feedPolicy.allowPrivate = before;
+    }
+  });
 
   it('refuses an unknown type', () => {
     expect(tileSettingsParser('iframe', {})).toEqual({ ok: false, errors: { type: 'Type de tuile inconnu.' } });

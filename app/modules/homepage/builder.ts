@@ -3,6 +3,7 @@ import { currentTenant, db } from '../../db/index.js';
 import { recordAudit } from '../../lib/audit.js';
 import { newId } from '../../lib/ids.js';
 import type { Tenant } from '../../tenancy/tenant.js';
+import { externalFeedsSync } from './external-feed.js';
 import { draftSaver, draftTiles } from './homepage.js';
 import { TileSchema, tileSettingsParser, TILE_TYPES, type Tile, type TileType } from './tiles.js';
 
@@ -30,7 +31,9 @@ export function settingsFromForm(type: TileType, body: Record<string, unknown>):
     case 'contact':
       return { title: str(body.title), address: str(body.address), phone: str(body.phone), email: str(body.email), hours: str(body.hours), mapQuery: str(body.mapQuery) };
     case 'media':
-      return { title: str(body.title), mediaId: str(body.mediaId), alt: str(body.alt), caption: str(body.caption) };
+      return { title: str(body.title), kind: str(body.kind) || 'image', mediaId: str(body.mediaId), videoUrl: str(body.videoUrl), alt: str(body.alt), caption: str(body.caption) };
+    case 'feed':
+      return { title: str(body.title), url: str(body.url), limit: str(body.limit) || undefined };
     case 'notices':
       return {};
     case 'agenda':
@@ -66,6 +69,8 @@ export async function tileAdder(input: { actor: Member; tenant: Tenant; type: Ti
   const id = newId();
   tiles.push({ id, type: input.type, width: widthOf(input.body.width, 1), hidden: false, settings: parsed.settings });
   await draftSaver({ actor: input.actor, tiles });
+  // A feed tile: its cache row and a fetch now, committed with the tile.
+  await externalFeedsSync({ refresh: input.type === 'feed' ? [String(parsed.settings.url)] : [] });
   return { ok: true, id };
 }
 
@@ -77,16 +82,25 @@ export async function tileUpdater(input: { actor: Member; tenant: Tenant; tile: 
   const i = tiles.findIndex((t) => t.id === input.tile.id);
   tiles[i] = { ...tiles[i], settings: parsed.settings, width: widthOf(input.body.width, tiles[i].width), hidden: input.body.hidden === 'on' };
   await draftSaver({ actor: input.actor, tiles });
+  await externalFeedsSync({ refresh: input.tile.type === 'feed' ? [String(parsed.settings.url)] : [] });
   return { ok: true };
 }
 
-/** Moves a tile one place up or down. */
-export async function tileReorderer(input: { actor: Member; tenant: Tenant; tile: Tile; direction: 'up' | 'down' }): Promise<void> {
+/** Moves a tile one place up or down (the buttons), or to a position in the list (drag and drop). */
+export async function tileReorderer(input: { actor: Member; tenant: Tenant; tile: Tile; direction?: 'up' | 'down'; position?: number }): Promise<void> {
   const tiles = await draftTiles(input.tenant);
   const i = tiles.findIndex((t) => t.id === input.tile.id);
-  const j = input.direction === 'up' ? i - 1 : i + 1;
-  if (i < 0 || j < 0 || j >= tiles.length) return;
-  [tiles[i], tiles[j]] = [tiles[j], tiles[i]];
+  if (i < 0) return;
+  if (input.position !== undefined) {
+    const to = Math.max(0, Math.min(tiles.length - 1, Math.trunc(input.position)));
+    if (to === i) return;
+    const [moved] = tiles.splice(i, 1);
+    tiles.splice(to, 0, moved);
+  } else {
+    const j = input.direction === 'up' ? i - 1 : i + 1;
+    if (j < 0 || j >= tiles.length) return;
+    [tiles[i], tiles[j]] = [tiles[j], tiles[i]];
+  }
   await draftSaver({ actor: input.actor, tiles });
 }
 
@@ -96,6 +110,7 @@ export async function tileDeleter(input: { actor: Member; tenant: Tenant; tile: 
   const position = tiles.findIndex((t) => t.id === input.tile.id);
   tiles.splice(position, 1);
   await draftSaver({ actor: input.actor, tiles });
+  await externalFeedsSync();
   await recordAudit({
     action: 'homepage.tile_delete',
     actorAccountId: input.actor.accountId,
@@ -125,6 +140,7 @@ export async function tileUndeleter(input: { actor: Member; tenant: Tenant; tile
   const at = Math.max(0, Math.min(tiles.length, Number.isInteger(input.position) ? input.position : tiles.length));
   tiles.splice(at, 0, { ...shape.data, id, width: shape.data.width as 1 | 2 | 3, settings: settings.settings });
   await draftSaver({ actor: input.actor, tiles });
+  await externalFeedsSync();
   return true;
 }
 

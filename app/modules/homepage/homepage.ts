@@ -3,8 +3,10 @@ import { currentTenant, db, inTenantScope, systemDb } from '../../db/index.js';
 import { recordAudit } from '../../lib/audit.js';
 import { now } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import { pictureOf } from '../publication/queries.js';
+import { pictureOf, type Picture } from '../publication/queries.js';
+import type { InstitutionFeedItem } from '../publication/feeds.js';
 import type { Tenant } from '../../tenancy/tenant.js';
+import { externalFeedsSync } from './external-feed.js';
 import { homeArticleOf, tileSettingsParser, tileView, TileSchema, type HomeArticle, type HomeData, type Tile } from './tiles.js';
 
 /**
@@ -61,7 +63,26 @@ export interface RenderedTile {
   view: Record<string, unknown>;
 }
 
+/** The banner of a version: a media of the school (cropped to 1400×320 when uploaded) and its text. */
+export interface Banner {
+  mediaId: string;
+  alt: string;
+  decorative: boolean;
+}
+
+/**
+ * The homepage's images (banner, media tiles) go through /accueil/images/…, which serves a media to visitors
+ * when a homepage version shows it (the media library's /medias/… serves those of live articles only).
+ */
+export function homepageImage(picture: Picture | null): Picture | null {
+  if (!picture) return null;
+  const swap = (u: string) => u.replace(/\/medias\//g, '/accueil/images/');
+  return { ...picture, src: swap(picture.src), largest: swap(picture.largest), webpSrcset: swap(picture.webpSrcset), jpegSrcset: swap(picture.jpegSrcset) };
+}
+
 export interface HomepageView {
+  /** The version's banner (1400×320), null when it has none. */
+  banner: { picture: Picture; alt: string } | null;
   tiles: RenderedTile[];
   /** The next scheduled change (publication or expiry) that alters the page; null when none is known. */
   validUntil: Date | null;
@@ -128,20 +149,52 @@ export async function homepageOf(tenant: Tenant, opts: { status?: 'published' | 
     institutions,
     rubrics: h.rubrics ?? [],
     media: new Map(
-      (h.media ?? []).map((m: any) => [m.id, { id: m.id, alt: m.alt, picture: pictureOf({ id: m.id, alt: m.alt, decorative: false, width: m.width, height: m.height, variants: m.variants ?? [] }, 1400) }]),
+      (h.media ?? []).map((m: any) => [
+        m.id,
+        { id: m.id, alt: m.alt, picture: homepageImage(pictureOf({ id: m.id, alt: m.alt, decorative: false, width: m.width, height: m.height, variants: m.variants ?? [] }, 1400)) },
+      ]),
     ),
+    feeds: new Map((h.feeds ?? []).map((f: any) => [f.url, { items: Array.isArray(f.items) ? f.items : [], fetchedAt: f.fetched_at ? new Date(f.fetched_at) : null }])),
     contact: tenant.contact ?? {},
     notices,
     events,
   };
   // Notices come first, whatever their place in the list.
   const ordered = [...list.filter((t) => t.type === 'notices'), ...list.filter((t) => t.type !== 'notices')];
+  const b = h.banner;
+  const bannerPicture = b ? homepageImage(pictureOf({ id: b.mediaId, alt: b.alt, decorative: b.decorative, width: b.width, height: b.height, variants: b.variants ?? [] }, 1400)) : null;
   return {
+    banner: bannerPicture ? { picture: bannerPicture, alt: b.decorative ? '' : b.alt } : null,
     tiles: ordered.filter((t) => !t.hidden).map((tile) => ({ tile, template: `tiles/${tile.type}.njk`, view: tileView(tile, data) })),
     validUntil: h.next_change ? new Date(h.next_change) : null,
     isDefault,
     institutionIds: (h.institutions ?? []).map((i: any) => i.tenant_id),
   };
+}
+
+/**
+ * The institution news a school shows, for its feeds: the same explicit cross-school read as the homepage's
+ * (public_homepage(): published articles of public rubrics of its parent institutions, under each
+ * institution's own id), with absolute URLs on the institutions' hosts. Outside any tenant transaction.
+ */
+export async function institutionNewsOf(tenant: Tenant, origin: HomeOrigin): Promise<InstitutionFeedItem[]> {
+  if (inTenantScope()) throw new Error('institutionNewsOf inside a tenant transaction');
+  if (!tenant.parents?.length) return [];
+  const { rows } = await systemDb().raw(`select public_homepage(?, ?::text[], 'published', ?, 0, ?, null, '{}'::uuid[], 0) -> 'institutions' as i`, [
+    tenant.id,
+    tenant.parents,
+    now(),
+    PER_INSTITUTION,
+  ]);
+  const out: InstitutionFeedItem[] = [];
+  for (const inst of rows[0].i ?? []) {
+    const base = institutionBase(inst, origin);
+    for (const a of inst.articles) {
+      const h = homeArticleOf(a, base);
+      out.push({ title: h.title, url: h.url, publish_at: h.publish_at, description: h.excerpt, source: inst.name, sourceUrl: `${base}/` });
+    }
+  }
+  return out;
 }
 
 // ---- Storage (inside a tenant transaction) ----
@@ -150,6 +203,7 @@ export interface VersionRow {
   id: string;
   status: 'draft' | 'published' | 'previous';
   tiles: Tile[];
+  banner: Banner | null;
   created_at: Date;
   published_at: Date | null;
 }
@@ -164,12 +218,27 @@ export async function draftTiles(tenant: Tenant): Promise<Tile[]> {
   return draft ? validTiles(draft.tiles) : defaultTiles(tenant);
 }
 
-/** Saves the tiles as the school's draft (one per school). */
-export async function draftSaver(input: { actor: Member; tiles: Tile[] }): Promise<void> {
+/** The banner being edited: the draft's, else the published version's. */
+export async function draftBanner(): Promise<Banner | null> {
+  const v = (await versionOfStatus('draft')) ?? (await versionOfStatus('published'));
+  return v?.banner ?? null;
+}
+
+/**
+ * Saves the tiles (and the banner, when given: null removes it) as the school's draft (one per school). A new
+ * draft starts with the published version's banner.
+ */
+export async function draftSaver(input: { actor: Member; tiles: Tile[]; banner?: Banner | null }): Promise<void> {
   const tenantId = currentTenant().id;
   const tiles = JSON.stringify(input.tiles);
-  const updated = await db()('homepage_versions').where({ tenant_id: tenantId, status: 'draft' }).update({ tiles, created_by: input.actor.membershipId, created_at: now() });
-  if (!updated) await db()('homepage_versions').insert({ tenant_id: tenantId, id: newId(), status: 'draft', tiles, created_by: input.actor.membershipId, created_at: now() });
+  const change: Record<string, unknown> = { tiles, created_by: input.actor.membershipId, created_at: now() };
+  if (input.banner !== undefined) change.banner = input.banner ? JSON.stringify(input.banner) : null;
+  const updated = await db()('homepage_versions').where({ tenant_id: tenantId, status: 'draft' }).update(change);
+  if (!updated) {
+    const published = input.banner === undefined ? await versionOfStatus('published') : undefined;
+    const banner = input.banner !== undefined ? change.banner : published?.banner ? JSON.stringify(published.banner) : null;
+    await db()('homepage_versions').insert({ tenant_id: tenantId, id: newId(), status: 'draft', ...change, banner });
+  }
 }
 
 export class HomepageError extends Error {
@@ -189,6 +258,8 @@ export async function homepagePublisher(input: { actor: Member; tenant: Tenant; 
   }
   await db()('homepage_versions').where({ tenant_id: tenantId, status: 'published' }).update({ status: 'previous' });
   await db()('homepage_versions').where({ tenant_id: tenantId, id: draft.id }).update({ status: 'published', published_at: now() });
+  // Feeds only the old published version showed lose their cache row.
+  await externalFeedsSync();
   await recordAudit({
     action: 'homepage.publish',
     actorAccountId: input.actor.accountId,
@@ -207,14 +278,15 @@ export async function homepageVersions(): Promise<VersionRow[]> {
     .where({ tenant_id: currentTenant().id })
     .whereIn('status', ['published', 'previous'])
     .orderBy('published_at', 'desc')
-    .select('id', 'status', 'tiles', 'created_at', 'published_at');
+    .select('id', 'status', 'tiles', 'banner', 'created_at', 'published_at');
 }
 
 /** Restores a previous version into the draft (to preview and publish). */
 export async function versionRestorer(input: { actor: Member; versionId: string; ip?: string }): Promise<void> {
   const v = await db()('homepage_versions').where({ tenant_id: currentTenant().id, id: input.versionId }).whereIn('status', ['published', 'previous']).first();
   if (!v) throw new HomepageError('not_found');
-  await draftSaver({ actor: input.actor, tiles: validTiles(v.tiles) });
+  await draftSaver({ actor: input.actor, tiles: validTiles(v.tiles), banner: v.banner ?? null });
+  await externalFeedsSync();
   await recordAudit({
     action: 'homepage.restore',
     actorAccountId: input.actor.accountId,

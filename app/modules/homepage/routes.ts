@@ -12,10 +12,14 @@ import { blankSettings, isTileType, selectableArticles, settingsFromForm, tileAd
 import { draftTiles, HomepageError, homepagePublisher, homepageVersions, versionRestorer } from './homepage.js';
 import { TILE_TYPES, type Tile } from './tiles.js';
 import { config } from '../../config.js';
+import { storage } from '../../lib/storage.js';
 import { render } from '../../http/render.js';
 import { isInstitution } from '../../tenancy/tenant.js';
 import { homepageInvalidator, type HomepageCacheHint } from './cache.js';
-import { homepageOf, type HomeOrigin } from './homepage.js';
+import { draftBanner, homepageOf, institutionNewsOf, type HomeOrigin } from './homepage.js';
+import { institutionFeedScope } from '../publication/feeds.js';
+import { bannerFormReader, bannerRemover, bannerSetter, homepageMediaFile, homepageShowsMedia } from './banner.js';
+import { tenantTx } from '../../db/index.js';
 
 /**
  * The public homepage: the school's banner and its published tiles (or the default homepage), read in one
@@ -40,8 +44,15 @@ homepageRouter.get('/', async (ctx) => {
   render(
     ctx,
     { page: 'homepage/home.njk' },
-    { title: 'Accueil', homepage, banner: tenant.theme?.banner ? '/theme/banner' : null, institution: isInstitution(tenant) },
+    { title: 'Accueil', homepage, themeBanner: tenant.theme?.banner ? '/theme/banner' : null, institution: isInstitution(tenant) },
   );
+});
+
+// The school's whole feed (/flux.xml, /flux.atom, answered by the publication module) also carries its
+// institutions' news: loaded here, then the publication route runs inside institutionFeedScope (feeds.ts).
+homepageRouter.get(['/flux.xml', '/flux.atom'], async (ctx, next) => {
+  const news = await institutionNewsOf(ctx.state.tenant, originOf(ctx));
+  await institutionFeedScope.run(news, next);
 });
 
 homepageRouter.get('/accessibilite', (ctx) => {
@@ -78,11 +89,11 @@ async function choicesOf() {
 /** The builder page, or its #builder fragment for htmx. */
 async function renderBuilder(ctx: Context, extra: Record<string, unknown> = {}, status = 200) {
   const tenant = ctx.state.tenant;
-  const [tiles, versions, choices] = await Promise.all([draftTiles(tenant), homepageVersions(), choicesOf()]);
+  const [tiles, versions, choices, banner] = await Promise.all([draftTiles(tenant), homepageVersions(), choicesOf(), draftBanner()]);
   render(
     ctx,
     { page: 'homepage/builder.njk', fragment: 'homepage/_builder.njk', status },
-    { title: 'Page d’accueil', tiles, versions, choices, types: TILE_TYPES, errors: {}, ...extra },
+    { title: 'Page d’accueil', tiles, versions, choices, types: TILE_TYPES, errors: {}, banner, bannerErrors: {}, bannerValues: banner ?? {}, ...extra },
   );
 }
 
@@ -138,9 +149,16 @@ builder.post('/tuiles/:id', inTenantTx, async (ctx) => {
   await done(ctx, 'Tuile enregistrée dans le brouillon.');
 });
 
+// The move buttons send direction=haut|bas; drag and drop (static/js/homepage-builder.js) sends position=<index>.
 builder.post('/tuiles/:id/deplacement', inTenantTx, async (ctx) => {
   const tile = await loadTile(ctx);
-  const direction = bodyStr(formBody(ctx).direction) === 'haut' ? 'up' : 'down';
+  const body = formBody(ctx);
+  const position = bodyStr(body.position);
+  if (/^\d{1,3}$/.test(position)) {
+    await tileReorderer({ actor: actor(ctx), tenant: ctx.state.tenant, tile, position: Number(position) });
+    return done(ctx, `Tuile déplacée en position ${Number(position) + 1}.`);
+  }
+  const direction = bodyStr(body.direction) === 'haut' ? 'up' : 'down';
   await tileReorderer({ actor: actor(ctx), tenant: ctx.state.tenant, tile, direction });
   await done(ctx, direction === 'up' ? 'Tuile montée.' : 'Tuile descendue.');
 });
@@ -152,6 +170,25 @@ builder.post('/tuiles/:id/suppression', inTenantTx, async (ctx) => {
   if (isHtmx(ctx)) return renderBuilder(ctx, { announce: 'Tuile supprimée.', undo });
   // Without JavaScript: the page again, with the undo form.
   await renderBuilder(ctx, { undo });
+});
+
+// The banner: a multipart form (the CSRF token in the action's query string), the image work outside any
+// transaction; refused → 422 with the builder and the messages beside the fields, the draft unchanged.
+builder.post('/banniere', async (ctx) => {
+  const form = await bannerFormReader(ctx);
+  const r = await bannerSetter({ tenant: ctx.state.tenant, actor: actor(ctx), form, ip: ctx.ip });
+  if (!r.ok) {
+    await tenantTx(ctx.state.tenant, () =>
+      renderBuilder(ctx, { bannerErrors: r.errors, bannerValues: { alt: form.alt, decorative: form.decorative }, announce: Object.values(r.errors).join(' ') }, 422),
+    );
+    return;
+  }
+  seeOther(ctx, '/publication/accueil#banniere');
+});
+
+builder.post('/banniere/suppression', inTenantTx, async (ctx) => {
+  await bannerRemover({ tenant: ctx.state.tenant, actor: actor(ctx) });
+  seeOther(ctx, '/publication/accueil#banniere');
 });
 
 builder.post('/publication', inTenantTx, async (ctx) => {
@@ -176,3 +213,33 @@ builder.get('/apercu', async (ctx) => {
 });
 
 homepageRouter.use(builder.routes());
+
+// The homepage's images (banner, media tiles): served when the published version shows them (to everybody,
+// cached for good: a media's files never change), or the draft does (to its builders, for the preview).
+homepageRouter.get('/accueil/images/:id/:file', async (ctx) => {
+  const builderToo = isPublicationManager(ctx.state.member);
+  const found = await tenantTx(ctx.state.tenant, async () => {
+    const shown = /^[0-9a-f-]{36}$/i.test(ctx.params.id) ? await homepageShowsMedia(ctx.params.id, builderToo) : null;
+    if (!shown) return undefined;
+    const file = await homepageMediaFile(ctx.params.id, ctx.params.file);
+    return file && { shown, file };
+  });
+  if (!found) throw new HttpError(404, 'not_found');
+  const etag = `"${found.file.sha256}"`;
+  ctx.set({
+    ETag: etag,
+    'Cache-Control': found.shown === 'published' ? 'public, max-age=31536000, immutable' : 'private, no-store',
+    'Content-Security-Policy': "default-src 'none'; sandbox",
+  });
+  if (ctx.get('If-None-Match').split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+    ctx.status = 304;
+    return;
+  }
+  ctx.type = found.file.mime;
+  ctx.length = found.file.bytes;
+  if (ctx.method === 'HEAD') {
+    ctx.status = 200;
+    return;
+  }
+  ctx.body = storage().stream(found.file.sha256);
+});

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { articleUrl, imageOf, pictureOf, type Picture } from '../publication/queries.js';
 import { excerpt, sanitizeArticleHtml } from '../publication/sanitize.js';
+import type { ExternalItem } from './external-feed.js';
+import { feedUrlError } from './external-feed.js';
 
 /**
  * The tile registry (STYLE.md, "Wagtail"): a homepage is an ordered list of typed tiles; each type is one zod
@@ -37,12 +39,32 @@ export const ContactSettings = z.object({
   hours: z.string().trim().max(500, 'Les horaires ne peuvent dépasser 500 caractères.').default(''),
   mapQuery: z.string().trim().max(300, 'L’adresse de la carte ne peut dépasser 300 caractères.').default(''),
 });
-export const MediaSettings = z.object({
-  title: title(''),
-  mediaId: uuid('Choisissez une image de la médiathèque.'),
-  alt: z.string().trim().max(500, 'Le texte alternatif ne peut dépasser 500 caractères.').default(''),
-  caption: z.string().trim().max(300, 'La légende ne peut dépasser 300 caractères.').default(''),
-});
+/**
+ * Media: an image of the library, or a video hosted elsewhere (YouTube, Vimeo, PeerTube…) shown as a link card:
+ * nothing is loaded from the host until the visitor follows the link (privacy; the CSP allows no frame).
+ */
+export const MediaSettings = z
+  .object({
+    title: title(''),
+    kind: z.enum(['image', 'video'], { error: 'Choisissez une image ou une vidéo.' }).default('image'),
+    mediaId: z.union([z.literal(''), uuid('Choisissez une image de la médiathèque.')]).default(''),
+    videoUrl: z.string().trim().max(500, 'L’adresse ne peut dépasser 500 caractères.').default(''),
+    alt: z.string().trim().max(500, 'Le texte alternatif ne peut dépasser 500 caractères.').default(''),
+    caption: z.string().trim().max(300, 'La légende ne peut dépasser 300 caractères.').default(''),
+  })
+  .superRefine((s, ctx) => {
+    if (s.kind === 'image' && !s.mediaId) ctx.addIssue({ code: 'custom', path: ['mediaId'], message: 'Choisissez une image de la médiathèque.' });
+    if (s.kind === 'video') {
+      let ok = false;
+      try {
+        ok = new URL(s.videoUrl).protocol === 'https:';
+      } catch {
+        /* not a URL */
+      }
+      if (!ok) ctx.addIssue({ code: 'custom', path: ['videoUrl'], message: 'Indiquez l’adresse https de la vidéo (YouTube, Vimeo, PeerTube…).' });
+      if (!s.caption) ctx.addIssue({ code: 'custom', path: ['caption'], message: 'Une vidéo a besoin d’une légende qui dit ce qu’elle montre.' });
+    }
+  });
 export const SocialSettings = z.object({
   network: z.enum(['facebook', 'x'], { error: 'Choisissez Facebook ou X.' }),
   url: z
@@ -51,6 +73,21 @@ export const SocialSettings = z.object({
     .url('Adresse de page non valide.')
     .refine((u) => /^https:\/\/(www\.)?(facebook\.com|x\.com|twitter\.com)\//i.test(u), 'Indiquez une adresse https de facebook.com ou x.com.'),
   label: z.string({ error: 'Le nom de la page est obligatoire.' }).trim().min(1, 'Le nom de la page est obligatoire.').max(120, 'Le nom ne peut dépasser 120 caractères.'),
+});
+
+/** An external RSS or Atom feed (fetched by a job, see external-feed.ts; the tile shows the cached items). */
+export const FeedSettings = z.object({
+  title: title('Ailleurs sur le web'),
+  url: z
+    .string({ error: 'L’adresse du flux est obligatoire.' })
+    .trim()
+    .min(1, 'L’adresse du flux est obligatoire.')
+    .max(500, 'L’adresse ne peut dépasser 500 caractères.')
+    .superRefine((u, ctx) => {
+      const problem = feedUrlError(u);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  limit: count(5),
 });
 
 export const NoticesSettings = z.strictObject({}, { error: 'Les annonces n’ont pas de réglage : elles se gèrent dans Annonces.' });
@@ -64,7 +101,8 @@ export const TILE_TYPES = {
   selection: { label: 'Sélection d’articles', schema: SelectionSettings },
   text: { label: 'Texte mis en forme', schema: TextSettings },
   contact: { label: 'Contact', schema: ContactSettings },
-  media: { label: 'Image', schema: MediaSettings },
+  media: { label: 'Image ou vidéo', schema: MediaSettings },
+  feed: { label: 'Flux RSS externe', schema: FeedSettings },
   social: { label: 'Réseau social', schema: SocialSettings },
   agenda: { label: 'Agenda', schema: AgendaSettings },
 } as const;
@@ -125,6 +163,8 @@ export interface HomeData {
   institutions: HomeArticle[];
   rubrics: { id: string; slug: string; name: string; description: string }[];
   media: Map<string, { id: string; picture: Picture | null; alt: string }>;
+  /** The cached items of external feeds, by URL, with their last successful fetch. */
+  feeds: Map<string, { items: ExternalItem[]; fetchedAt: Date | null }>;
   contact: { address?: string; phone?: string; email?: string };
   /** Live notices (liveNotices of the notices module), alerts first. */
   notices: unknown[];
@@ -144,6 +184,14 @@ export function homeArticleOf(row: any, base = ''): HomeArticle {
     rubric_name: row.rubric_name,
     picture: pictureOf(imageOf(row), 640),
   };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return '';
+  }
 }
 
 const byDateDesc = (a: HomeArticle, b: HomeArticle) => (a.iso < b.iso ? 1 : a.iso > b.iso ? -1 : 0);
@@ -174,8 +222,21 @@ export function tileView(tile: Tile, data: HomeData): Record<string, unknown> {
         tel: String(s.phone ?? '').replace(/[^0-9+]/g, ''),
       };
     case 'media': {
+      if (s.kind === 'video') {
+        let host = '';
+        try {
+          host = new URL(s.videoUrl).hostname.replace(/^www\./, '');
+        } catch {
+          /* validated already */
+        }
+        return { video: { url: s.videoUrl, host } };
+      }
       const m = data.media.get(s.mediaId);
       return { picture: m?.picture ?? null, alt: s.alt || m?.alt || '' };
+    }
+    case 'feed': {
+      const f = data.feeds.get(s.url);
+      return { items: (f?.items ?? []).slice(0, s.limit ?? 5), fetchedAt: f?.fetchedAt ?? null, host: hostOf(s.url) };
     }
     case 'notices':
       return { notices: data.notices };

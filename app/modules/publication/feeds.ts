@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Feed } from 'feed';
 import { excerpt } from './sanitize.js';
 import { articleUrl, type FeedItem } from './queries.js';
@@ -9,7 +10,25 @@ export interface FeedSource {
   /** The rubric, or undefined for the whole school. */
   rubric?: { slug: string; name: string; description: string };
   items: FeedItem[];
+  // [homepage, issue 4] Institution news: published public articles of the institutions the school depends on.
+  institutions?: InstitutionFeedItem[];
 }
+
+// [homepage, issue 4] An institution's article in a school's feed: absolute URL on the institution's host,
+// marked with its source (category and author). Built by institutionNewsOf() in app/modules/homepage.
+export interface InstitutionFeedItem {
+  title: string;
+  url: string;
+  publish_at: Date | string;
+  description: string;
+  source: string;
+  sourceUrl: string;
+}
+
+// [homepage, issue 4] The institution news of the request being answered: the homepage router loads them for
+// /flux.xml and /flux.atom and runs the rest of the request (this module's sendFeed) inside this scope, so the
+// school's whole feed carries them without a second query here. A rubric's feed never does.
+export const institutionFeedScope = new AsyncLocalStorage<InstitutionFeedItem[]>();
 
 /**
  * Builds the feed with the `feed` package: absolute links, the article URL as GUID (permanent: the id decides),
@@ -44,6 +63,20 @@ function feedOf(src: FeedSource): Feed {
       description: a.summary || excerpt(a.body_start ?? ''),
       author: a.author ? [{ name: a.author }] : undefined,
       category: src.rubric ? undefined : [{ name: a.rubric_name }],
+    });
+  }
+  // [homepage, issue 4] Institution news after the school's own (each list is newest first).
+  for (const a of src.institutions ?? (src.rubric ? [] : (institutionFeedScope.getStore() ?? []))) {
+    feed.addItem({
+      title: a.title,
+      id: a.url,
+      guid: a.url,
+      link: a.url,
+      date: new Date(a.publish_at),
+      published: new Date(a.publish_at),
+      description: a.description,
+      author: [{ name: a.source, link: a.sourceUrl }],
+      category: [{ name: `Source : ${a.source}`, domain: a.sourceUrl }],
     });
   }
   return feed;
