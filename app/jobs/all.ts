@@ -2,4 +2,5 @@
 // Add a line here when a module gains a job.
 import '../modules/publication/jobs.js';
 import '../modules/homepage/external-feed.js';
+import '../modules/mailing/worker.js';
 export {};

@@ -11,11 +11,12 @@ export const JOB_SCHEMA = 'pgboss';
  */
 export async function createJobQueues(
   knex: Knex,
-  queues: { name: string; retryLimit?: number; retryDelay?: number; retryBackoff?: boolean; expireInSeconds?: number; retentionMinutes?: number }[],
+  queues: { name: string; policy?: 'standard' | 'short' | 'singleton' | 'stately'; retryLimit?: number; retryDelay?: number; retryBackoff?: boolean; expireInSeconds?: number; retentionMinutes?: number }[],
 ): Promise<void> {
   for (const q of queues) {
     const options = {
-      policy: 'standard',
+      // 'short': at most one job per singleton key waits in the queue (one more may run meanwhile).
+      policy: q.policy ?? 'standard',
       retryLimit: q.retryLimit ?? 3,
       retryDelay: q.retryDelay ?? 30,
       retryBackoff: q.retryBackoff ?? true,

@@ -81,3 +81,10 @@ export function tenantBySlug(slug: string): Tenant | undefined {
 export function knownTenants(): Tenant[] {
   return [...bySlug.values()];
 }
+
+/** The school of this id: from memory, else from the database (provisioned by another process). */
+export async function tenantById(id: string): Promise<Tenant | undefined> {
+  for (const t of bySlug.values()) if (t.id === id) return t;
+  const row = await systemDb()('tenants').where({ id }).first();
+  return row ? rowToTenant(row) : undefined;
+}

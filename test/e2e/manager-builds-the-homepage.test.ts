@@ -110,7 +110,16 @@ describe.skipIf(!chromiumAvailable)('the head of school', () => {
     const to = (await target.boundingBox())!;
     await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
     await page.mouse.down();
-    for (let i = 1; i <= 12; i++) await page.mouse.move(from.x + from.width / 2, from.y + (to.y + 10 - from.y) * (i / 12), { steps: 2 });
+    // Slowly, as a hand would: Sortable animates the tiles it passes (150 ms), and a pointer that outruns the
+    // animation lands one place off on a loaded machine. Then rest over the target before letting go.
+    const x = from.x + from.width / 2;
+    for (let i = 1; i <= 20; i++) {
+      await page.mouse.move(x, from.y + (to.y + 10 - from.y) * (i / 20), { steps: 2 });
+      await page.waitForTimeout(25);
+    }
+    await page.waitForTimeout(400);
+    await page.mouse.move(x, to.y + 8, { steps: 2 });
+    await page.waitForTimeout(200);
     await page.mouse.up();
     await expect.poll(() => tileTitles(page)).toEqual(['1. Annonces', '2. Contact — Nous contacter', '3. Actualités — Actualités', '4. Agenda — Agenda']);
     await expect.poll(() => page.locator('[data-announce]').textContent()).toContain('Tuile déplacée en position 2.');

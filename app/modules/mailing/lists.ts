@@ -12,7 +12,7 @@ import type { ArticleRow } from '../publication/articles.js';
 import { articleUrl } from '../publication/queries.js';
 import type { Rubric } from '../publication/rubrics.js';
 import { excerpt } from '../publication/sanitize.js';
-import { mailEnqueuer, type OutboxMail } from './outbox.js';
+import { deliveryWakeUp, mailEnqueuer, type OutboxMail } from './outbox.js';
 
 /**
  * Per-rubric mailing lists (issue 5). A rubric's manager switches its list on; members who may read the rubric
@@ -193,10 +193,13 @@ const keyPrefix = (articleId: string) => `list:${articleId}:`;
 /** The article's list mails not sent yet (never tried) wait for a new publication time. */
 export async function articleListMailRescheduler(articleId: string, publishAt: Date): Promise<number> {
   const at = now();
-  return db()('mail_outbox')
+  const due = publishAt > at ? publishAt : at;
+  const moved = await db()('mail_outbox')
     .where({ tenant_id: currentTenant().id, status: 'pending', attempts: 0 })
     .andWhere('idempotency_key', 'like', `${keyPrefix(articleId)}%`)
-    .update({ next_attempt_at: publishAt > at ? publishAt : at });
+    .update({ next_attempt_at: due });
+  if (moved) await deliveryWakeUp(due);
+  return moved;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Member } from '../../auth/member.js';
 import { currentTenant, db } from '../../db/index.js';
 import { recordAudit } from '../../lib/audit.js';
 import { now } from '../../lib/clock.js';
+import { deliveryWakeUp } from './outbox.js';
 
 /** The administrators' view of the school's outbox: dead letters and their retry (audited). */
 
@@ -33,6 +34,7 @@ export async function deadLetterRetrier(input: { actor: Member; letter: DeadLett
     .where({ tenant_id: currentTenant().id, id: input.letter.id, status: 'dead' })
     .update({ status: 'pending', attempts: 0, next_attempt_at: now(), lease_until: null });
   if (n) {
+    await deliveryWakeUp(now());
     await recordAudit({
       action: 'mailing.dead_letter_retried',
       actorAccountId: input.actor.accountId,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { currentTenant, db } from '../../db/index.js';
+import { enqueueJob } from '../../jobs/queue.js';
 import { now } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 
@@ -109,7 +110,22 @@ export async function mailEnqueuer(mails: OutboxMail[], opts: EnqueueOptions = {
       .returning('id');
     added += inserted.length;
   }
+  if (added) await deliveryWakeUp(due);
   return added;
+}
+
+/** The job queue of mail delivery (migration 20261123105100; its handler is in worker.ts). */
+export const MAIL_DELIVERY_QUEUE = 'mail-delivery';
+
+/**
+ * Asks for a delivery round of the current school at `due`, in the current transaction: the mail and the
+ * job that delivers it commit together. Keyed by school and minute, so a burst of mails makes one job.
+ */
+export async function deliveryWakeUp(due: Date): Promise<void> {
+  const tenantId = currentTenant().id;
+  const later = due.getTime() > now().getTime() + 1_000;
+  const at = later ? due : now();
+  await enqueueJob(MAIL_DELIVERY_QUEUE, { tenantId }, { singletonKey: `${tenantId}@${at.toISOString().slice(0, 16)}`, ...(later ? { startAfter: due } : {}) });
 }
 
 /** Counts of the current school's outbox by status (for the administrators' view). */

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inTenantScope, tenantTx } from '../../db/index.js';
+import { currentTenant, db, inTenantScope, tenantTx } from '../../db/index.js';
+import { defineJob } from '../../jobs/queue.js';
 import { now } from '../../lib/clock.js';
 import { log } from '../../lib/log.js';
-import { knownTenants } from '../../tenancy/registry.js';
-import type { OutboxRow } from './outbox.js';
+import { knownTenants, tenantById } from '../../tenancy/registry.js';
+import { deliveryWakeUp, MAIL_DELIVERY_QUEUE, type OutboxRow } from './outbox.js';
 import { mailTransport, type MailTransport } from './transport.js';
 
 /**
@@ -168,15 +169,43 @@ export async function drainOutbox(opts: WorkerOptions = {}): Promise<RoundResult
   }
 }
 
+/**
+ * One school's delivery, as the `mail-delivery` job runs it: rounds until nothing is due, then, if mails wait
+ * for a later time (a retry's backoff, a scheduled article, another worker's lease), a job for that time.
+ */
+export async function deliverSchool(tenant: School, opts: WorkerOptions = {}): Promise<RoundResult> {
+  const result = await drainOutbox({ ...opts, tenants: () => [tenant] });
+  await tenantTx(tenant, async () => {
+    const next = await db()('mail_outbox')
+      .where('tenant_id', currentTenant().id)
+      .whereIn('status', ['pending', 'sending'])
+      .min<{ at: Date | null }>('next_attempt_at as at')
+      .first();
+    if (next?.at) await deliveryWakeUp(new Date(next.at));
+  });
+  return result;
+}
+
+// Mail is delivered when it is queued: mailEnqueuer queues this job in the same transaction.
+defineJob<{ tenantId: string }>(MAIL_DELIVERY_QUEUE, async ({ tenantId }) => {
+  const tenant = await tenantById(tenantId);
+  if (tenant) await deliverSchool(tenant);
+});
+
 export interface RunningWorker {
   /** Stops after the current round (no new claim); resolves once it has finished. */
   stop(): Promise<void>;
 }
 
-/** The periodic runner: drain, sleep `idleMs`, again; stop() interrupts the sleep and waits for the round. */
+/**
+ * The sweep: drain every school, sleep `idleMs`, again; stop() interrupts the sleep and waits for the round.
+ * Delivery itself is woken by `mail-delivery` jobs; the sweep (at start, then every 5 minutes) catches what no
+ * job covers — mail queued before a crash lost its job, a lease left by a killed worker. It visits every
+ * school, which costs about a second per round at 1,000 schools: hence not every few seconds.
+ */
 export function startOutboxWorker(opts: WorkerOptions & { idleMs?: number } = {}): RunningWorker {
   const abort = new AbortController();
-  const idleMs = opts.idleMs ?? 5_000;
+  const idleMs = opts.idleMs ?? 5 * 60_000;
   const loop = (async () => {
     while (!abort.signal.aborted) {
       try {
