@@ -8,7 +8,7 @@ import { migrateLatest } from './db/migrate.js';
 import { seedDemo, demoIsSeeded } from './db/seed-demo.js';
 import { log } from './lib/log.js';
 import { createApp, lifecycle } from './server.js';
-import { homepageListenerStopper } from './modules/homepage/cache.js';
+import { pageCacheListenerStopper } from './http/page-cache.js';
 import { closeMailTransport } from './modules/mailing/transport.js';
 import { startOutboxWorker } from './modules/mailing/worker.js';
 import './jobs/all.js';
@@ -62,7 +62,7 @@ async function serve() {
     lifecycle.ready = false;
     log.info({ signal }, 'stopping: readiness off, finishing in-flight requests');
     server.close(async () => {
-      await homepageListenerStopper().catch(() => {});
+      await pageCacheListenerStopper().catch(() => {});
       await outboxWorker.stop().catch(() => {});
       await jobs.stop().catch(() => {});
       closeMailTransport();

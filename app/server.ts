@@ -15,7 +15,7 @@ import { log } from './lib/log.js';
 import { hostOf, tenantForHost } from './tenancy/registry.js';
 import { tenantAssetsRouter } from './tenancy/assets.js';
 import { homepageRouter } from './modules/homepage/routes.js';
-import { homepageCache } from './modules/homepage/cache.js';
+import { pageCache } from './http/page-cache.js';
 import { dashboardRouter } from './modules/dashboard/routes.js';
 import { adminRouter } from './modules/admin/routes.js';
 import { publicPublicationRouter } from './modules/publication/public-routes.js';
@@ -204,8 +204,8 @@ export function createApp(): Koa {
     await next();
   });
   app.use(resolveTenant);
-  // A visitor's homepage is served from bytes kept per school, before any body, session or transaction work.
-  app.use(homepageCache);
+  // Visitors' public pages are served from bytes kept per school, before any body, session or transaction work.
+  app.use(pageCache);
   const parseBody = bodyParser({ enableTypes: ['form', 'json'], formLimit: '256kb', jsonLimit: '256kb' });
   app.use((ctx, next) => (ctx.method === 'GET' || ctx.method === 'HEAD' ? next() : parseBody(ctx, next)));
   app.use(loadMember);

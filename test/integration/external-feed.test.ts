@@ -5,7 +5,7 @@ import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantTx } from '../../app/db/index.js';
 import { enqueueJob, runDueJobs } from '../../app/jobs/queue.js';
-import { homepageCache, homepageListenerStarter, homepageListenerStopper } from '../../app/modules/homepage/cache.js';
+import { pageCache, pageCacheListenerStarter, pageCacheListenerStopper } from '../../app/http/page-cache.js';
 import { externalFeedRefresher, FEED_QUEUE, feedPolicy } from '../../app/modules/homepage/external-feed.js';
 import { createApp } from '../../app/server.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
@@ -45,18 +45,18 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
-  await homepageListenerStopper();
+  await pageCacheListenerStopper();
 });
 
 /** The application with the homepage cache mounted after resolveTenant, as app/server.ts does. */
 function appWithCache(): Koa {
   const real = createApp();
-  if (real.middleware.some((m) => m.name === 'homepageCache')) return real;
+  if (real.middleware.some((m) => m.name === 'pageCache')) return real;
   const app = new Koa();
   const at = real.middleware.findIndex((m) => m.name === 'resolveTenant');
   real.middleware.forEach((m, i) => {
     app.use(m);
-    if (i === at) app.use(homepageCache);
+    if (i === at) app.use(pageCache);
   });
   app.on('error', () => {});
   return app;
@@ -64,7 +64,7 @@ function appWithCache(): Koa {
 const app = appWithCache();
 const visit = async (t: Tenant) => {
   const res = await supertest(app.callback()).get('/').set('Host', hostOf(t));
-  return { text: res.text, cache: res.headers['x-homepage-cache'] as string | undefined };
+  return { text: res.text, cache: res.headers['x-page-cache'] as string | undefined };
 };
 
 async function schoolWithFeedTile(url: string) {
@@ -149,7 +149,7 @@ describe('the external RSS feed tile', () => {
     const url = `${base}/flux.xml`;
     const { school } = await schoolWithFeedTile(url);
     await runDueJobs([FEED_QUEUE]);
-    await homepageListenerStarter();
+    await pageCacheListenerStarter();
     let hit;
     for (let i = 0; i < 50 && hit?.cache !== 'hit'; i++) hit = await visit(school);
     expect(hit?.cache).toBe('hit');

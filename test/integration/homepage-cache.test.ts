@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ownerTenantTx } from '../../app/db/index.js';
 import { advanceClock, resetClock } from '../../app/lib/clock.js';
 import { newId } from '../../app/lib/ids.js';
-import { homepageCache, homepageListenerStarter, homepageListenerStopper } from '../../app/modules/homepage/cache.js';
+import { pageCache, pageCacheListenerStarter, pageCacheListenerStopper } from '../../app/http/page-cache.js';
 import { createApp } from '../../app/server.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 import { buildMember, buildTenant } from '../fixtures/factories.js';
@@ -22,7 +22,7 @@ function appWithCache(): Koa {
   expect(at).toBeGreaterThan(0);
   real.middleware.forEach((m, i) => {
     app.use(m);
-    if (i === at) app.use(homepageCache);
+    if (i === at) app.use(pageCache);
   });
   app.on('error', () => {});
   return app;
@@ -30,11 +30,11 @@ function appWithCache(): Koa {
 
 const app = appWithCache();
 afterEach(() => resetClock());
-afterAll(() => homepageListenerStopper());
+afterAll(() => pageCacheListenerStopper());
 
 async function visit(tenant: Tenant) {
   const res = await supertest(app.callback()).get('/').set('Host', hostOf(tenant));
-  return { status: res.status, text: res.text, cache: res.headers['x-homepage-cache'], cookie: res.headers['set-cookie'] };
+  return { status: res.status, text: res.text, cache: res.headers['x-page-cache'], cookie: res.headers['set-cookie'] };
 }
 
 /**
@@ -43,7 +43,7 @@ async function visit(tenant: Tenant) {
  * send notifications too: so it may take a few visits.
  */
 async function cached(tenant: Tenant) {
-  await homepageListenerStarter();
+  await pageCacheListenerStarter();
   for (let i = 0; i < 50; i++) {
     const r = await visit(tenant);
     if (r.cache === 'hit') return r;
@@ -76,7 +76,7 @@ describe('the homepage cache', () => {
     const c = Client.for(school);
     await c.signIn(member.login, member.password);
     const asMember = await supertest(app.callback()).get('/').set('Host', hostOf(school)).set('Cookie', c.cookieHeader());
-    expect(asMember.headers['x-homepage-cache']).toBeUndefined();
+    expect(asMember.headers['x-page-cache']).toBeUndefined();
     expect(asMember.text).toContain('Aller à mon espace');
   });
 

@@ -15,7 +15,7 @@ import { config } from '../../config.js';
 import { storage } from '../../lib/storage.js';
 import { render } from '../../http/render.js';
 import { isInstitution } from '../../tenancy/tenant.js';
-import { homepageInvalidator, type HomepageCacheHint } from './cache.js';
+import { pageCacheInvalidator, type PageCacheHint } from '../../http/page-cache.js';
 import { draftBanner, homepageOf, institutionNewsOf, type HomeOrigin } from './homepage.js';
 import { institutionFeedScope } from '../publication/feeds.js';
 import { bannerFormReader, bannerRemover, bannerSetter, homepageMediaFile, homepageShowsMedia } from './banner.js';
@@ -39,7 +39,7 @@ homepageRouter.get('/', async (ctx) => {
   const homepage = await homepageOf(tenant, { status: 'published', origin: originOf(ctx), member });
   if (!member) {
     ctx.set('Cache-Control', 'public, max-age=60');
-    ctx.state.homepageCache = { validUntil: homepage.validUntil, deps: homepage.institutionIds } satisfies HomepageCacheHint;
+    ctx.state.pageCache = { validUntil: homepage.validUntil, deps: homepage.institutionIds } satisfies PageCacheHint;
   }
   render(
     ctx,
@@ -70,7 +70,7 @@ builder.use(requireMember, async (ctx, next) => {
   await next();
   // After the commit (inTenantTx is inside): this process drops the cached page at once; the others hear
   // the NOTIFY of the change.
-  if (ctx.method === 'POST' && ctx.path === '/publication/accueil/publication') homepageInvalidator(ctx.state.tenant.id);
+  if (ctx.method === 'POST' && ctx.path === '/publication/accueil/publication') pageCacheInvalidator(ctx.state.tenant.id);
 });
 
 const actor = (ctx: Context): Member => ctx.state.member;

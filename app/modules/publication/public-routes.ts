@@ -1,3 +1,4 @@
+import type { PageCacheHint } from '../../http/page-cache.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -86,6 +87,7 @@ publicPublicationRouter.get('/rubriques/:slug', async (ctx) => {
   const pages = Math.max(1, Math.ceil(rubric.total / RUBRIC_PAGE_SIZE));
   if (page > pages) throw notFound();
   cacheFor(ctx);
+  if (!member) ctx.state.pageCache = { followsPublication: true } satisfies PageCacheHint;
   const articles = rubric.articles.map((a) => ({ ...a, picture: pictureOf(a.image, 640), iso: new Date(a.publish_at).toISOString() }));
   render(
     ctx,
@@ -130,6 +132,8 @@ publicPublicationRouter.get('/articles/:id/:slug', async (ctx) => {
   // The slug only decorates the address: an old or mistyped one leads to the current address.
   if (ctx.params.slug !== article.slug) return redirectPermanently(ctx, canonical);
   cacheFor(ctx);
+  // Previous/next links and the article's own expiry follow the school's publication schedule.
+  if (!ctx.state.member) ctx.state.pageCache = { followsPublication: true } satisfies PageCacheHint;
   const origin = originOf(ctx);
   const picture = pictureOf(article.image);
   const description = article.summary || excerpt(article.body_text, 200);
