@@ -151,6 +151,20 @@ describe('article editor', () => {
     expect(b.summary).toBe('Chapô');
   });
 
+  it('once published by the manager, the author’s still-open editor autosaving its unchanged text is answered calmly; a change is refused and not saved', async () => {
+    const { school, contributor, manager, rubric } = await newsroom();
+    const id = (await contributor.c.post('/publication/articles', { _csrf: contributor._csrf, ...form(rubric.id, { body_html: '<div>Le texte</div>' }) })).headers.location.split('/')[3].split('?')[0];
+    expect((await contributor.c.post(`/publication/articles/${id}/soumission`, { _csrf: contributor._csrf })).status).toBe(303);
+    expect((await manager.c.post(`/publication/articles/${id}/publication`, { _csrf: manager._csrf, publish_at: '' })).status).toBe(303);
+    const htmx = { 'HX-Request': 'true', 'HX-Request-Type': 'partial', 'X-CSRF-Token': contributor._csrf };
+    const late = await contributor.c.post(`/publication/articles/${id}/brouillon`, { title: 'Sortie au musée', body_html: '<div>Le texte</div>' }, htmx);
+    expect(late.status).toBe(200);
+    expect(late.text).toContain('plus modifiable');
+    const changed = await contributor.c.post(`/publication/articles/${id}/brouillon`, { title: 'Autre titre', body_html: '<div>Le texte</div>' }, htmx);
+    expect(changed.status).toBe(403);
+    expect((await rowsOf(school, 'articles', { id }))[0]).toMatchObject({ title: 'Sortie au musée', status: 'published' });
+  });
+
   it('a reader of the rubric and a contributor on someone else’s article are refused (403); an unknown id is a 404', async () => {
     const { school, contributor, rubric } = await newsroom();
     const id = (await contributor.c.post('/publication/articles', { _csrf: contributor._csrf, ...form(rubric.id) })).headers.location.split('/')[3].split('?')[0];

@@ -269,8 +269,8 @@ const AUTOSAVE_REVISION_EVERY_MS = 10 * 60_000;
  * Saves the text fields an autosave received (title, summary, body), leaving every other field and the status
  * as they are; an empty title is not saved (the stored one stays). Returns the fields saved.
  */
-export async function articleAutosaver(input: { actor: Member; article: ArticleRow; fields: { title?: string; summary?: string; body_html?: string } }): Promise<string[]> {
-  const { actor, article, fields } = input;
+/** What an autosave of these fields would write, and whether the article's text changes at all. */
+export function autosavePatch(article: ArticleRow, fields: { title?: string; summary?: string; body_html?: string }) {
   const patch: Record<string, unknown> = {};
   const title = fields.title?.trim();
   if (title && title.length <= 200) patch.title = title;
@@ -281,7 +281,13 @@ export async function articleAutosaver(input: { actor: Member; article: ArticleR
     patch.body_text = text;
   }
   const next = { title: (patch.title as string) ?? article.title, summary: (patch.summary as string) ?? article.summary, body_html: (patch.body_html as string) ?? article.body_html };
-  if (!contentChanged(article, next)) return [];
+  return { patch, changed: contentChanged(article, next) };
+}
+
+export async function articleAutosaver(input: { actor: Member; article: ArticleRow; fields: { title?: string; summary?: string; body_html?: string } }): Promise<string[]> {
+  const { actor, article } = input;
+  const { patch, changed } = autosavePatch(article, input.fields);
+  if (!changed) return [];
   if (patch.title && !article.published_at) patch.slug = slugify(patch.title as string);
   const last = await db()('article_revisions').where({ tenant_id: currentTenant().id, article_id: article.id }).max({ at: 'created_at' }).first();
   if (!last?.at || now().getTime() - new Date(last.at).getTime() > AUTOSAVE_REVISION_EVERY_MS) {

@@ -15,6 +15,7 @@ import {
   ArticleError,
   articleArchiver,
   articleAutosaver,
+  autosavePatch,
   articleById,
   articleCreator,
   articlePreview,
@@ -251,13 +252,21 @@ const frenchTime = (d: Date) => timeFormat.format(d).replace(':', ' h ');
 editorRouter.post('/articles/:id/brouillon', async (ctx) => {
   const { article, rubric } = await loadArticle(ctx);
   const m = member(ctx);
-  if (!canEditArticle(m, article, rubric)) throw new HttpError(403, 'forbidden');
+  const body = formBody(ctx);
+  const pick = (k: string) => (k in body ? str(body[k]) : undefined);
+  const fields = { title: pick('title'), summary: pick('summary'), body_html: pick('body_html') };
+  if (!canEditArticle(m, article, rubric)) {
+    // The author's editor may still be open when the article leaves their hands (submitted, then published
+    // by a manager): its autosave of the unchanged text, on a blur, is not a refusal; only a change is.
+    if (article.author_id === m.membershipId && !autosavePatch(article, fields).changed) {
+      return render(ctx, { page: 'publication/editor/_autosave.njk' }, { message: 'Cet article n’est plus modifiable ici : rechargez la page.' });
+    }
+    throw new HttpError(403, 'forbidden');
+  }
   if (article.status !== 'draft' && article.status !== 'submitted') {
     return render(ctx, { page: 'publication/editor/_autosave.njk', status: 409 }, { message: 'Article publié : enregistrez-le avec le bouton « Enregistrer ».' });
   }
-  const body = formBody(ctx);
-  const pick = (k: string) => (k in body ? str(body[k]) : undefined);
-  const saved = await articleAutosaver({ actor: m, article, fields: { title: pick('title'), summary: pick('summary'), body_html: pick('body_html') } });
+  const saved = await articleAutosaver({ actor: m, article, fields });
   const message = saved.length ? `Brouillon enregistré à ${frenchTime(now())}` : `Brouillon à jour à ${frenchTime(now())}`;
   render(ctx, { page: 'publication/editor/_autosave.njk' }, { message, skippedTitle: 'title' in body && !str(body.title).trim() });
 });
