@@ -6,15 +6,24 @@ import { Client, csrfFrom } from '../fixtures/http.js';
 import { buildArticle, buildRubric } from '../fixtures/publication-public.js';
 
 /**
- * public_search() finds its candidates through article_lexemes (an index usable under row-level security)
- * when the query only ANDs lexemes, and reads every live article otherwise. Both must answer exactly what the
- * full scan answers: same articles, same order, same count.
+ * public_search() finds, counts and ranks the matches of a plain query (words and phrases ANDed) from
+ * article_lexemes alone, and reads every live article otherwise. The reference below is a full scan of the
+ * articles as the application role, with the order rule of each path: for a plain query, the mean over the
+ * query's distinct lexemes of ts_rank(article's vector, lexeme) (the words OR'ed); for the others, ts_rank of the
+ * query; ties by newest, then id. Same set of articles, same order, same count.
  */
 
 const WORDS = 'élève collège théâtre musée sortie voyage cantine menu sport piscine concours lecture orchestre jardin'.split(' ');
 
-/** The reference: the full scan of migration 20261123001700, as the application role, ids in rank order. */
-async function reference(school: Tenant, q: string, privateIds: string[] = []): Promise<{ ids: string[]; total: number }> {
+type Rule = 'words' | 'ts_rank';
+
+/** The reference: a full scan of the live articles as the application role, ids in the rule's order. */
+async function reference(school: Tenant, q: string, rule: Rule, privateIds: string[] = []): Promise<{ ids: string[]; total: number }> {
+  const rank =
+    rule === 'words'
+      ? `(select avg(ts_rank(a.search, w.t::tsquery)::float8)
+          from (select distinct m[1] as t from regexp_matches(q::text, '(''[^'']*'')', 'g') m) w)`
+      : 'ts_rank(a.search, q)::float8';
   return tenantTx(school, async (trx) => {
     const { rows } = await trx.raw(
       `select a.id, count(*) over () as total
@@ -23,7 +32,7 @@ async function reference(school: Tenant, q: string, privateIds: string[] = []): 
        where a.tenant_id = ? and a.status = 'published' and a.deleted_at is null and a.publish_at <= now()
          and (a.expire_at is null or a.expire_at > now()) and r.archived_at is null
          and (r.visibility = 'public' or r.id = any(?::uuid[])) and a.search @@ q
-       order by ts_rank(a.search, q) desc, a.publish_at desc, a.id limit 20`,
+       order by ${rank} desc, a.publish_at desc, a.id limit 20`,
       [q, school.id, privateIds],
     );
     return { ids: rows.map((r: any) => r.id), total: Number(rows[0]?.total ?? 0) };
@@ -56,24 +65,28 @@ describe('search through article_lexemes', () => {
         publishAt: i % 11 === 0 ? null : new Date(Date.now() - (i + 1) * 3_600_000),
       });
     }
-    const queries = [
-      'eleve',
-      'eleves college',
-      'theatre musee sortie',
-      '"sortie voyage"',
-      'cantine or piscine',
-      'sport -piscine',
-      'le la les',
-      'musee musee',
-      'inconnu',
-      "l'eleve",
-      'jardin & lecture',
-      '',
+    const queries: [string, Rule][] = [
+      ['eleve', 'words'],
+      ['eleves college', 'words'],
+      ['theatre musee sortie', 'words'],
+      ['cantine sport piscine concours', 'words'],
+      ['"sortie voyage"', 'words'],
+      ['"musee musee"', 'words'],
+      ['"sortie voyage" cantine', 'words'],
+      ['"jardin lecture orchestre"', 'words'],
+      ['cantine or piscine', 'ts_rank'],
+      ['sport -piscine', 'ts_rank'],
+      ['le la les', 'ts_rank'],
+      ['musee musee', 'words'],
+      ['inconnu', 'words'],
+      ["l'eleve", 'words'],
+      ['jardin & lecture', 'words'],
+      ['', 'ts_rank'],
     ];
-    for (const q of queries) {
+    for (const [q, rule] of queries) {
       const got = await searched(school, q);
-      expect(got, q).toEqual(await reference(school, q));
-      expect(await searched(school, q, [priv.id]), `${q} (private)`).toEqual(await reference(school, q, [priv.id]));
+      expect(got, q).toEqual(await reference(school, q, rule));
+      expect(await searched(school, q, [priv.id]), `${q} (private)`).toEqual(await reference(school, q, rule, [priv.id]));
     }
     // The fast path is the one taken for a plain query, and it does find something here.
     expect((await searched(school, 'eleves college')).total).toBeGreaterThan(0);
@@ -105,6 +118,71 @@ describe('search through article_lexemes', () => {
     expect((await visitor.get('/recherche?q=tomates%20potager')).text).toContain('Aucun article trouvé');
     await ownerTenantTx(school, (trx) => trx('articles').where({ tenant_id: school.id, id }).del());
     expect(await lexemes()).toEqual([]);
+  });
+
+  it("follows the article's state: publication, dates, trash, rubric", async () => {
+    const school = await buildTenant();
+    const pub = await buildRubric(school);
+    const priv = await buildRubric(school, { visibility: 'private' });
+    const art = await buildArticle(school, pub.id, { title: 'Kermesse de printemps', body: '<p>Stands et jeux.</p>', status: 'draft', publishAt: null });
+    const idsFor = async (q: string, privateIds: string[] = []) => (await searched(school, q, privateIds)).ids;
+    const set = (patch: Record<string, unknown>) =>
+      ownerTenantTx(school, (trx) => trx('articles').where({ tenant_id: school.id, id: art.id }).update(patch));
+    // Every lexeme row carries the article's state as it is now.
+    const inStep = async () => {
+      const a = (await rowsOf(school, 'articles', { id: art.id }))[0];
+      const rows = await rowsOf(school, 'article_lexemes', { article_id: art.id });
+      expect(rows.length).toBeGreaterThan(0);
+      for (const r of rows) {
+        expect(r.published).toBe(a.status === 'published' && a.deleted_at === null);
+        expect(r.rubric_id).toBe(a.rubric_id);
+        expect(r.publish_at?.getTime() ?? null).toBe(a.publish_at?.getTime() ?? null);
+        expect(r.expire_at?.getTime() ?? null).toBe(a.expire_at?.getTime() ?? null);
+      }
+    };
+    await inStep();
+    expect(await idsFor('kermesse')).toEqual([]);
+    await set({ status: 'published', publish_at: new Date(Date.now() + 3_600_000) });
+    await inStep();
+    expect(await idsFor('kermesse')).toEqual([]);
+    await set({ publish_at: new Date(Date.now() - 3_600_000) });
+    await inStep();
+    expect(await idsFor('kermesse printemps')).toEqual([art.id]);
+    await set({ expire_at: new Date(Date.now() - 60_000) });
+    await inStep();
+    expect(await idsFor('kermesse')).toEqual([]);
+    await set({ expire_at: null, rubric_id: priv.id });
+    await inStep();
+    expect(await idsFor('kermesse')).toEqual([]);
+    expect(await idsFor('kermesse', [priv.id])).toEqual([art.id]);
+    await ownerTenantTx(school, (trx) => trx('rubrics').where({ tenant_id: school.id, id: priv.id }).update({ archived_at: new Date() }));
+    expect(await idsFor('kermesse', [priv.id])).toEqual([]);
+    await set({ rubric_id: pub.id, deleted_at: new Date() });
+    await inStep();
+    expect(await idsFor('kermesse')).toEqual([]);
+    await set({ deleted_at: null, title: 'Kermesse d’été' });
+    await inStep();
+    expect(await idsFor('kermesse ete')).toEqual([art.id]);
+    expect(await idsFor('kermesse printemps')).toEqual([]);
+  });
+
+  it('ranks title words over summary words over body words, more occurrences higher, ties newest first', async () => {
+    const school = await buildTenant();
+    const rubric = await buildRubric(school);
+    const hour = (n: number) => new Date(Date.now() - n * 3_600_000);
+    const body = await buildArticle(school, rubric.id, { title: 'Sortie', body: '<p>Une chorale chante.</p>', publishAt: hour(1) });
+    const summary = await buildArticle(school, rubric.id, { title: 'Sortie', summary: 'La chorale chante.', body: '<p>Au théâtre.</p>', publishAt: hour(2) });
+    const title = await buildArticle(school, rubric.id, { title: 'La chorale', body: '<p>Au théâtre.</p>', publishAt: hour(3) });
+    const often = await buildArticle(school, rubric.id, { title: 'Sortie', body: '<p>La chorale chante, la chorale danse, chorale encore.</p>', publishAt: hour(4) });
+    const older = await buildArticle(school, rubric.id, { title: 'Sortie', body: '<p>Une chorale chante.</p>', publishAt: hour(5) });
+    const got = await searched(school, 'chorale');
+    expect(got).toEqual({ ids: [title.id, summary.id, often.id, body.id, older.id], total: 5 });
+    expect(got).toEqual(await reference(school, 'chorale', 'words'));
+    // Two words: the mean of their scores; the article with both in its title comes first.
+    const both = await buildArticle(school, rubric.id, { title: 'La chorale en sortie', publishAt: hour(6) });
+    const pair = await searched(school, 'chorale sortie');
+    expect(pair.ids[0]).toBe(both.id);
+    expect(pair).toEqual(await reference(school, 'chorale sortie', 'words'));
   });
 
   it('stores the search vector in the row, not out of line', async () => {

@@ -236,9 +236,10 @@ async function readablePrivateRubricIds(tenant: TenantRef, member?: Member): Pro
 
 /**
  * French full-text search over the live articles the reader may see (public rubrics, and private ones the
- * member reads), best first, with highlighted title and excerpt as safe HTML, and the number of matches: one
- * round trip (public_search()) for a visitor, plus the school's rubrics for a signed-in member. Runs outside
- * any tenant transaction.
+ * member reads), best first (title words over summary words over body words, more occurrences higher, newest
+ * first on a tie: migration 20261123106400), with highlighted title and excerpt as safe HTML, and the number
+ * of matches: one round trip (public_search()) for a visitor, plus the school's rubrics for a signed-in
+ * member. Runs outside any tenant transaction.
  */
 export async function searchArticles(tenant: TenantRef, q: string, member?: Member): Promise<{ total: number; hits: SearchHit[] }> {
   outsideTenantScope('searchArticles');
