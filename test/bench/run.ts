@@ -37,7 +37,7 @@ const TENANT = 'demo-college';
 const LOGIN = 'prof.maths';
 const PASSWORD = 'demo';
 
-type TargetClass = 'public' | 'private' | 'search';
+type TargetClass = 'public' | 'cached' | 'private' | 'search';
 interface Page {
   /** Short name, also the yardstick route. */
   name: string;
@@ -45,25 +45,36 @@ interface Page {
   signedIn: boolean;
   target: TargetClass;
   /** The path is read at start from another page: the first link matching `pattern` in `page`. */
-  pathFrom?: { page: string; pattern: RegExp };
+  pathFrom?: { page: string; pattern: RegExp; suffix?: string };
 }
 
 /** The pages measured; later issues add theirs here. */
+const ARTICLE_LINK = /href="(\/articles\/[0-9a-f-]{36}\/[a-z0-9-]+)"/;
+// A query string other than ?page=N skips the visitors' page cache (app/http/page-cache.ts): `?sans-cache`
+// measures the same route rendering from the database.
 const PAGES: Page[] = [
-  { name: 'home', path: '/', signedIn: false, target: 'public' },
+  { name: 'home', path: '/', signedIn: false, target: 'cached' },
+  { name: 'home-uncached', path: '/?sans-cache', signedIn: false, target: 'public' },
   { name: 'connexion', path: '/connexion', signedIn: false, target: 'public' },
   { name: 'espace', path: '/espace', signedIn: true, target: 'private' },
-  // Publication (public site): a rubric, its newest article, and a French search.
+  // Publication (public site): a rubric, its newest article (cached for visitors, and from the database),
+  // and a French search.
   { name: 'rubrique', path: '/rubriques/vie-du-college', signedIn: false, target: 'public' },
-  { name: 'article', path: '/articles/…', signedIn: false, target: 'public', pathFrom: { page: '/rubriques/vie-du-college', pattern: /href="(\/articles\/[0-9a-f-]{36}\/[a-z0-9-]+)"/ } },
+  { name: 'rubrique-uncached', path: '/rubriques/vie-du-college?sans-cache', signedIn: false, target: 'public' },
+  { name: 'article', path: '/articles/…', signedIn: false, target: 'public', pathFrom: { page: '/rubriques/vie-du-college', pattern: ARTICLE_LINK } },
+  { name: 'article-uncached', path: '/articles/…', signedIn: false, target: 'public', pathFrom: { page: '/rubriques/vie-du-college', pattern: ARTICLE_LINK, suffix: '?sans-cache' } },
   { name: 'recherche', path: '/recherche?q=eleves%20college', signedIn: false, target: 'search' },
-  // Messaging: the inbox of a member with BENCH_MESSAGES (default 5,000) received messages.
+  // Messaging: the inbox of a member with BENCH_MESSAGES (default 5,000) received messages, and the
+  // recipient search (the picker's page without JavaScript).
   { name: 'messagerie', path: '/messagerie', signedIn: true, target: 'private' },
+  { name: 'destinataires', path: '/messagerie/destinataires?q=mar', signedIn: true, target: 'private' },
 ];
 
 /** DESIGN.md targets: share of the yardstick's requests/s, and p99 at 10 connections. */
 const TARGETS: Record<TargetClass, { ratio: number; p99: number }> = {
   public: { ratio: 0.5, p99: 10 },
+  // The visitors' homepage served from the per-school byte cache.
+  cached: { ratio: 5, p99: 10 },
   private: { ratio: 0.3, p99: 20 },
   // The publication issue's search target: p99 only, over BENCH_ARTICLES (10,000) articles in one school.
   search: { ratio: 0, p99: 30 },
@@ -458,7 +469,7 @@ async function main(): Promise<number> {
         const from = await request({ port, path: p.pathFrom.page, headers: { Host: host } });
         const found = p.pathFrom.pattern.exec(from.body)?.[1];
         if (!found) throw new BenchError(`no link for ${p.name} in ${p.pathFrom.page} (status ${from.status})`);
-        p.path = found;
+        p.path = found + (p.pathFrom.suffix ?? '');
       }
       const headers: Record<string, string> = { Host: host };
       if (p.signedIn) headers.Cookie = cookie;
