@@ -1,9 +1,9 @@
-import busboy from 'busboy';
 import type { Context } from 'koa';
 import sharp from 'sharp';
 import type { Member } from '../../auth/member.js';
 import { currentTenant, db, tenantTx } from '../../db/index.js';
 import { HttpError } from '../../http/errors.js';
+import { readMultipart } from '../../http/multipart.js';
 import { recordAudit } from '../../lib/audit.js';
 import { isSha256, storage } from '../../lib/storage.js';
 import type { Tenant } from '../../tenancy/tenant.js';
@@ -26,40 +26,11 @@ export interface BannerForm {
   file?: { buffer: Buffer; name: string };
 }
 
-/** Reads the banner's multipart form; refuses a file over the image limit while it arrives. */
-export function bannerFormReader(ctx: Context): Promise<BannerForm & { tooBig?: boolean }> {
+/** Reads the banner's multipart form; a file over the image limit is dropped and flagged, the form kept. */
+export async function bannerFormReader(ctx: Context): Promise<BannerForm & { tooBig?: boolean }> {
   if (!ctx.is('multipart')) throw new HttpError(415, 'not_multipart');
-  return new Promise((resolve, reject) => {
-    const fields: Record<string, string> = {};
-    let file: BannerForm['file'];
-    let tooBig = false;
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: ctx.req.headers, defParamCharset: 'utf8', limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 6, fieldSize: 4096, parts: 8 } });
-    } catch {
-      return reject(new HttpError(400, 'bad_multipart'));
-    }
-    parser.on('field', (name, value) => {
-      fields[name] = value;
-    });
-    parser.on('file', (name, stream, info) => {
-      if (name !== 'file') return void stream.resume();
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => {
-        if (!tooBig) chunks.push(c);
-      });
-      stream.on('limit', () => {
-        tooBig = true;
-        chunks.length = 0;
-      });
-      stream.on('end', () => {
-        if (!tooBig && chunks.length) file = { buffer: Buffer.concat(chunks), name: info.filename ?? '' };
-      });
-    });
-    parser.on('error', () => reject(new HttpError(400, 'bad_multipart')));
-    parser.on('close', () => resolve({ alt: String(fields.alt ?? '').trim(), decorative: fields.decorative === 'on', file, tooBig }));
-    ctx.req.pipe(parser);
-  });
+  const form = await readMultipart(ctx, { maxFileBytes: MAX_IMAGE_BYTES, maxFields: 6, maxFieldBytes: 4096, onTooBig: () => null });
+  return { alt: String(form.fields.alt ?? '').trim(), decorative: form.fields.decorative === 'on', file: form.file, tooBig: form.tooBig };
 }
 
 const MESSAGES = {

@@ -1,7 +1,6 @@
-import busboy from 'busboy';
 import type { Context } from 'koa';
 import { currentTenant, db } from '../../db/index.js';
-import { HttpError } from '../../http/errors.js';
+import { discardRest, readMultipart } from '../../http/multipart.js';
 import { now } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { storage } from '../../lib/storage.js';
@@ -11,60 +10,15 @@ import type { AttachmentRow } from './service.js';
 /** At most this many files on one message. */
 export const MAX_ATTACHMENTS = 10;
 
-/** Reads the rest of a refused request without keeping it, so the browser gets the answer, not a reset. */
-function discardRest(ctx: Context): void {
-  let drained = 0;
-  ctx.req.on('data', (chunk: Buffer) => {
-    drained += chunk.length;
-    if (drained > 4 * MAX_UPLOAD_BYTES) ctx.req.destroy();
-  });
-  ctx.req.resume();
-}
-
 /** The one file (`file`) of a multipart form; 413 as soon as it passes the limit. */
-export function readAttachmentUpload(ctx: Context): Promise<{ buffer: Buffer; name: string } | undefined> {
-  if (!ctx.is('multipart')) return Promise.reject(new MediaError(415, 'media_not_multipart', 'Envoyez le fichier avec le formulaire d’envoi.'));
+export async function readAttachmentUpload(ctx: Context): Promise<{ buffer: Buffer; name: string } | undefined> {
+  if (!ctx.is('multipart')) throw new MediaError(415, 'media_not_multipart', 'Envoyez le fichier avec le formulaire d’envoi.');
   if (Number(ctx.get('Content-Length') || 0) > MAX_UPLOAD_BYTES + 64 * 1024) {
-    discardRest(ctx);
-    return Promise.reject(fileTooBigError());
+    discardRest(ctx, 4 * MAX_UPLOAD_BYTES);
+    throw fileTooBigError();
   }
-  return new Promise((resolve, reject) => {
-    let file: { buffer: Buffer; name: string } | undefined;
-    let settled = false;
-    let parser: busboy.Busboy;
-    const fail = (err: Error) => {
-      if (settled) return;
-      settled = true;
-      ctx.req.unpipe(parser);
-      discardRest(ctx);
-      reject(err);
-    };
-    try {
-      parser = busboy({ headers: ctx.req.headers, defParamCharset: 'utf8', limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 4, fieldSize: 1024, parts: 6 } });
-    } catch {
-      return reject(new HttpError(400, 'bad_multipart'));
-    }
-    parser.on('file', (name, stream, info) => {
-      if (name !== 'file') {
-        stream.resume();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('limit', () => fail(fileTooBigError()));
-      stream.on('end', () => {
-        if (!settled && (chunks.length > 0 || info.filename)) file = { buffer: Buffer.concat(chunks), name: info.filename ?? '' };
-      });
-    });
-    parser.on('error', () => fail(new HttpError(400, 'bad_multipart')));
-    parser.on('close', () => {
-      if (settled) return;
-      settled = true;
-      resolve(file);
-    });
-    ctx.req.on('aborted', () => fail(new HttpError(400, 'upload_aborted')));
-    ctx.req.pipe(parser);
-  });
+  const form = await readMultipart(ctx, { maxFileBytes: MAX_UPLOAD_BYTES, maxFields: 4, maxFieldBytes: 1024, onTooBig: fileTooBigError });
+  return form.file;
 }
 
 /** Checks the file like a media upload (type from content, images re-encoded without metadata) and stores it. */

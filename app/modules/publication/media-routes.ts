@@ -1,5 +1,5 @@
+import { discardRest, readMultipart } from '../../http/multipart.js';
 import Router from '@koa/router';
-import busboy from 'busboy';
 import type { Context, Next } from 'koa';
 import { inTenantTx, requireMember } from '../../auth/middleware.js';
 import { tenantTx } from '../../db/index.js';
@@ -43,68 +43,16 @@ interface Upload {
   file?: { buffer: Buffer; name: string };
 }
 
-/** Reads the rest of a refused request without keeping it, so the browser gets the answer, not a reset. */
-function discardRest(ctx: Context): void {
-  let drained = 0;
-  ctx.req.on('data', (chunk: Buffer) => {
-    drained += chunk.length;
-    if (drained > 4 * MAX_UPLOAD_BYTES) ctx.req.destroy();
-  });
-  ctx.req.resume();
-}
-
 /** The form's fields and its one file (`file`); 413 as soon as the file passes the limit. */
-function readUpload(ctx: Context, fields: Record<string, string>): Promise<Upload> {
-  if (!ctx.is('multipart')) return Promise.reject(new MediaError(415, 'media_not_multipart', 'Envoyez le fichier avec le formulaire d’envoi.'));
+async function readUpload(ctx: Context, fields: Record<string, string>): Promise<Upload> {
+  if (!ctx.is('multipart')) throw new MediaError(415, 'media_not_multipart', 'Envoyez le fichier avec le formulaire d’envoi.');
   // A declared length far above the limit is refused before reading anything.
   if (Number(ctx.get('Content-Length') || 0) > MAX_UPLOAD_BYTES + 64 * 1024) {
-    discardRest(ctx);
-    return Promise.reject(fileTooBigError());
+    discardRest(ctx, 4 * MAX_UPLOAD_BYTES);
+    throw fileTooBigError();
   }
-  return new Promise((resolve, reject) => {
-    let file: Upload['file'];
-    let settled = false;
-    const fail = (err: Error) => {
-      if (settled) return;
-      settled = true;
-      ctx.req.unpipe(parser);
-      discardRest(ctx);
-      reject(err);
-    };
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({
-        headers: ctx.req.headers,
-        defParamCharset: 'utf8',
-        limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 8, fieldSize: 8 * 1024, parts: 12 },
-      });
-    } catch {
-      return reject(new HttpError(400, 'bad_multipart'));
-    }
-    parser.on('field', (name, value) => {
-      fields[name] = value;
-    });
-    parser.on('file', (name, stream, info) => {
-      if (name !== 'file') {
-        stream.resume();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('limit', () => fail(fileTooBigError()));
-      stream.on('end', () => {
-        if (!settled && (chunks.length > 0 || info.filename)) file = { buffer: Buffer.concat(chunks), name: info.filename ?? '' };
-      });
-    });
-    parser.on('error', () => fail(new HttpError(400, 'bad_multipart')));
-    parser.on('close', () => {
-      if (settled) return;
-      settled = true;
-      resolve({ fields, file });
-    });
-    ctx.req.on('aborted', () => fail(new HttpError(400, 'upload_aborted')));
-    ctx.req.pipe(parser);
-  });
+  const form = await readMultipart(ctx, { maxFileBytes: MAX_UPLOAD_BYTES, maxFields: 8, maxFieldBytes: 8 * 1024, onTooBig: fileTooBigError });
+  return { fields: Object.assign(fields, form.fields), file: form.file };
 }
 
 // ---------------------------------------------------------------------------------------------------------
