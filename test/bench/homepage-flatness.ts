@@ -3,7 +3,7 @@
  * 10 to 1,000 schools? For each school count (BENCH_SCHOOLS, default "10,1000"), on a fresh embedded database
  * (PGlite, its own DATA_DIR): the demo, then extra schools through the tenants sync
  * (test/bench/synthetic-schools.ts), then the real server; demo-college's homepage is measured
- *   - cached: `/` as a visitor (the byte cache, app/modules/homepage/cache.ts),
+ *   - cached: `/` as a visitor (the byte cache, app/http/page-cache.ts),
  *   - uncached: `/?sans-cache` (a query string skips the byte cache; the same route renders the page),
  * and the yardstick (test/bench/baseline-server.ts rendering the same bytes from memory) in the same run. Reports
  * p50/p99 and req/s of each, the 1,000/10 ratios (target ≤ 1.5×), the page's size, and the ratios to the

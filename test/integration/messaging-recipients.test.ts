@@ -286,6 +286,27 @@ describe('searchRecipients', () => {
     expect((await search('teacherA', 'lef elo')).map((o) => o.label)).toEqual(['Éloïse Lefèvre']);
   });
 
+  it('matches through the stored name column exactly what the name expression matched, renames included', async () => {
+    const renamed = await buildMember(w.school, { profile: 'student', firstName: 'Zoé', lastName: 'Avant' });
+    await ownerTenantTx(w.school, (trx) => trx('memberships').where({ tenant_id: w.school.id, id: renamed.membershipId }).update({ last_name: 'Écrivain-Après' }));
+    const matches = (q: string) =>
+      ownerTenantTx(w.school, async (trx) => {
+        const byColumn = await trx.raw(`select id from memberships where tenant_id = ? and name_search @@ to_tsquery('preau_name', ?) order by id`, [w.school.id, q]);
+        const byExpression = await trx.raw(
+          `select id from memberships where tenant_id = ? and to_tsvector('preau_name', first_name || ' ' || last_name) @@ to_tsquery('preau_name', ?) order by id`,
+          [w.school.id, q],
+        );
+        return { byColumn: byColumn.rows.map((r: any) => r.id), byExpression: byExpression.rows.map((r: any) => r.id) };
+      });
+    for (const q of ['elo:*', 'lef:* & elo:*', 'ecri:*', 'apres:*', 'avant:*', 'zoe:*', 'martin:*']) {
+      const { byColumn, byExpression } = await matches(q);
+      expect(byColumn, q).toEqual(byExpression);
+    }
+    expect((await matches('apres:*')).byColumn).toEqual([renamed.membershipId]);
+    expect((await matches('avant:*')).byColumn).toEqual([]);
+    expect((await search('teacherA', 'ecrivain apr')).map((o) => o.key)).toEqual([`m:${renamed.membershipId}`]);
+  });
+
   it('gives nothing to a member without the messaging service', async () => {
     const m = { ...w.m.teacherA, rights: new Map() };
     expect(await tenantTx(w.school, () => searchRecipients(m, 'martin'))).toEqual([]);

@@ -322,13 +322,15 @@ export async function searchRecipients(sender: Member, q: string, limit = 20): P
     if (words.every((w) => label.includes(w))) out.push({ key: g.key, label: g.label, detail: g.detail, kind: g.kind });
   }
   const room = limit - out.length;
-  // Word prefixes on the name (index of migration 20261123101100): letters and digits only reach to_tsquery.
+  // Word prefixes on the name (stored column of migration 20261123107000, the same to_tsvector as the index of
+  // 20261123101100 but computed once per write, not per member at each search): letters and digits only reach
+  // to_tsquery.
   const prefixes = words.flatMap((w) => w.match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
   if (room > 0 && prefixes.length) {
     const filter = peopleFilter(sender, allowedPeople(sender, scope));
     const { rows } = await db().raw(
       `select ${PERSON_COLUMNS} from memberships m
-       where to_tsvector('preau_name', m.first_name || ' ' || m.last_name) @@ to_tsquery('preau_name', ?) and ${filter.sql}
+       where m.name_search @@ to_tsquery('preau_name', ?) and ${filter.sql}
        order by m.last_name, m.first_name, m.id limit ?`,
       [prefixes.map((p) => `${p}:*`).join(' & '), ...filter.bindings, room],
     );
