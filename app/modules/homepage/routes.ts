@@ -82,14 +82,20 @@ function seeOther(ctx: Context, to: string) {
 }
 
 async function choicesOf() {
-  const [rubrics, articles, media] = await Promise.all([allRubrics(), selectableArticles(), mediaChoices('image')]);
+  // One after the other: they share the request's transaction, i.e. one connection (no concurrent queries).
+  const rubrics = await allRubrics();
+  const articles = await selectableArticles();
+  const media = await mediaChoices('image');
   return { rubrics: rubrics.filter((r) => r.visibility === 'public' && !r.archived_at), articles, media };
 }
 
 /** The builder page, or its #builder fragment for htmx. */
 async function renderBuilder(ctx: Context, extra: Record<string, unknown> = {}, status = 200) {
   const tenant = ctx.state.tenant;
-  const [tiles, versions, choices, banner] = await Promise.all([draftTiles(tenant), homepageVersions(), choicesOf(), draftBanner()]);
+  const tiles = await draftTiles(tenant);
+  const versions = await homepageVersions();
+  const choices = await choicesOf();
+  const banner = await draftBanner();
   render(
     ctx,
     { page: 'homepage/builder.njk', fragment: 'homepage/_builder.njk', status },
