@@ -126,10 +126,23 @@ describe.skipIf(!chromiumAvailable)('recipient picker', () => {
     await page.getByRole('button', { name: 'Rétablir l’envoi des messages' }).waitFor();
     expect(await page.getByRole('status').first().textContent()).toContain('Réglages enregistrés.');
     await expectNoAxeViolations(page, 'réglages : envoi suspendu');
-    await page.getByRole('checkbox', { name: 'Enseignant' }).check();
-    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.getByRole('checkbox', { name: 'Enseignant', exact: true }).check();
+    await page.getByRole('button', { name: 'Enregistrer', exact: true }).click();
     await page.waitForURL(/enregistre=1$/);
-    expect(await page.getByRole('checkbox', { name: 'Enseignant' }).isChecked()).toBe(true);
+    expect(await page.getByRole('checkbox', { name: 'Enseignant', exact: true }).isChecked()).toBe(true);
+
+    // Who may write to whom: the matrix opens from its summary, by keyboard; one rule unticked and saved.
+    await page.getByText('Modifier qui peut écrire à qui').focus();
+    await page.keyboard.press('Enter');
+    await expectNoAxeViolations(page, 'réglages : règles des destinataires ouvertes');
+    const rule = page.getByRole('checkbox', { name: 'Élèves → Personnels' });
+    expect(await rule.isChecked()).toBe(true);
+    await rule.uncheck();
+    await page.getByRole('button', { name: 'Enregistrer les règles' }).click();
+    await page.waitForURL(/enregistre=1$/);
+    await page.getByText('Modifier qui peut écrire à qui').click();
+    expect(await page.getByRole('checkbox', { name: 'Élèves → Personnels' }).isChecked()).toBe(false);
+    expect(await page.getByText('L’établissement a modifié les règles par défaut.').count()).toBe(1);
     expect(problems).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { isUuid } from '../../lib/ids.js';
 import { FUNCTION_NAMES, PROFILE_NAMES } from '../../rights/catalogue.js';
 import { can } from '../../rights/policy.js';
 import { rubricRolesOf, type RubricRoleRule } from '../publication/policy.js';
-import { messagingSettings } from './settings-store.js';
+import { messagingSettings, type MessagingSettings } from './settings-store.js';
 
 /**
  * Who may write to whom in internal messaging (issue 5). Everything here runs in the current school's
@@ -27,19 +27,33 @@ export interface RecipientOption {
  * What a sender may reach. The class audiences are relative to the sender's "own" classes and groups: those
  * they are in or teach, and for a guardian those of their children.
  */
-export type Audience =
-  | 'class_students' // students of their classes and groups (and the groups "Élèves de 3A", "Groupe …")
-  | 'class_teachers' // teachers of their classes and groups ("Équipe pédagogique 3A")
-  | 'class_guardians' // guardians of the students of their classes and groups ("Parents de 3A")
-  | 'own_guardians' // a student's own guardians
-  | 'own_children' // a guardian's own children
-  | 'staff' // every staff member of the school: profile staff or admin, or any function (head, CPE…)
-  | 'rubric_lists' // the mailing lists of the rubrics they hold a role in
-  | 'directory'; // any member of the school, one by one (no group beyond their own classes)
+export const AUDIENCES = [
+  'class_students', // students of their classes and groups (and the groups "Élèves de 3A", "Groupe …")
+  'class_teachers', // teachers of their classes and groups ("Équipe pédagogique 3A")
+  'class_guardians', // guardians of the students of their classes and groups ("Parents de 3A")
+  'own_guardians', // a student's own guardians
+  'own_children', // a guardian's own children
+  'staff', // every staff member of the school: profile staff or admin, or any function (head, CPE…)
+  'rubric_lists', // the mailing lists of the rubrics they hold a role in
+  'directory', // any member of the school, one by one (no group beyond their own classes)
+] as const;
+export type Audience = (typeof AUDIENCES)[number];
+
+/** The audiences as the settings page names them (columns of « Qui peut écrire à qui »). */
+export const AUDIENCE_NAMES: Readonly<Record<Audience, string>> = {
+  class_students: 'Élèves de leurs classes',
+  class_teachers: 'Enseignants de leurs classes',
+  class_guardians: 'Parents de leurs classes',
+  own_guardians: 'Leurs propres parents',
+  own_children: 'Leurs propres enfants',
+  staff: 'Personnels',
+  rubric_lists: 'Listes de leurs rubriques',
+  directory: 'Tout membre (annuaire)',
+};
 
 /**
- * The default rules of issue 5, as data: sender profile → audiences. (The issue wants them adjustable in the
- * rights matrix; for now a school can only switch messaging off per target through the `messaging` service.)
+ * The default rules of issue 5, as data: sender profile → audiences. A school may override them per profile
+ * (messaging_settings.recipient_rules, edited at /admin/messagerie); a profile it did not change keeps these.
  */
 export const WHO_MAY_WRITE_TO_WHOM: Readonly<Record<string, readonly Audience[]>> = {
   student: ['class_students', 'class_teachers', 'own_guardians', 'staff', 'rubric_lists'],
@@ -48,6 +62,42 @@ export const WHO_MAY_WRITE_TO_WHOM: Readonly<Record<string, readonly Audience[]>
   staff: ['class_students', 'class_teachers', 'class_guardians', 'staff', 'rubric_lists', 'directory'],
   admin: ['class_students', 'class_teachers', 'class_guardians', 'staff', 'rubric_lists', 'directory'],
 };
+
+/** The sender profiles the rules cover, in the order of the settings page, with their French row names. */
+export const RULE_PROFILES: readonly { value: string; label: string }[] = [
+  { value: 'student', label: 'Élèves' },
+  { value: 'guardian', label: 'Parents' },
+  { value: 'teacher', label: 'Enseignants' },
+  { value: 'staff', label: 'Personnels' },
+  { value: 'admin', label: 'Administrateurs' },
+];
+
+const profileEnum = z.enum(RULE_PROFILES.map((p) => p.value) as [string, ...string[]]);
+
+/** A school's override as stored: `{ "<profile>": ["<audience>", …] }`, known profiles and audiences only. */
+export const RecipientRulesSchema = z.partialRecord(profileEnum, z.array(z.enum(AUDIENCES)));
+export type RecipientRules = Partial<Record<string, Audience[]>>;
+
+/** The effective rules of a school: its override where it has one, the default elsewhere. */
+export function effectiveRules(override: RecipientRules | null | undefined): Record<string, Audience[]> {
+  const out: Record<string, Audience[]> = {};
+  for (const { value } of RULE_PROFILES) out[value] = [...(override?.[value] ?? WHO_MAY_WRITE_TO_WHOM[value] ?? [])];
+  return out;
+}
+
+/**
+ * The override to store for a full matrix: only the profiles that differ from the default, audiences in their
+ * canonical order; null when nothing differs (back to the defaults).
+ */
+export function overrideOf(matrix: Record<string, readonly Audience[]>): RecipientRules | null {
+  const out: RecipientRules = {};
+  for (const { value } of RULE_PROFILES) {
+    const chosen = AUDIENCES.filter((a) => (matrix[value] ?? []).includes(a));
+    const def = AUDIENCES.filter((a) => (WHO_MAY_WRITE_TO_WHOM[value] ?? []).includes(a));
+    if (chosen.join() !== def.join()) out[value] = chosen;
+  }
+  return Object.keys(out).length ? out : null;
+}
 
 /** At most this many people per message, groups expanded: beyond, it is a broadcast (communication ciblée). */
 export const MAX_RECIPIENTS = 150;
@@ -63,18 +113,23 @@ interface Scope {
   audiences: Set<Audience>;
   classIds: string[];
   groupIds: string[];
+  /** The school's messaging settings, read once per call (null when the sender may not use messaging at all). */
+  settings: MessagingSettings | null;
 }
 
-function audiencesOf(sender: Member): Set<Audience> {
-  if (!can(sender.rights, 'messaging')) return new Set();
-  return new Set(WHO_MAY_WRITE_TO_WHOM[sender.profile] ?? []);
+/** What the sender's profile may reach under the school's rules (its override, else the default). */
+function audiencesOf(sender: Member, settings: MessagingSettings | null): Set<Audience> {
+  if (!settings || !can(sender.rights, 'messaging')) return new Set();
+  const override = settings.recipientRules?.[sender.profile];
+  return new Set(override ?? WHO_MAY_WRITE_TO_WHOM[sender.profile] ?? []);
 }
 
 /** The sender's audiences and their own classes and groups (a guardian's: their children's). */
 async function scopeOf(sender: Member): Promise<Scope> {
-  const audiences = audiencesOf(sender);
+  const settings = can(sender.rights, 'messaging') ? await messagingSettings() : null;
+  const audiences = audiencesOf(sender, settings);
   if (sender.profile !== 'guardian') {
-    return { audiences, classIds: sender.classIds, groupIds: sender.groupIds };
+    return { audiences, classIds: sender.classIds, groupIds: sender.groupIds, settings };
   }
   const t = currentTenant().id;
   const { rows } = await db().raw(
@@ -85,7 +140,7 @@ async function scopeOf(sender: Member): Promise<Scope> {
              where g.tenant_id = ? and g.guardian_id = ?)::text[] as group_ids`,
     [t, sender.membershipId, t, sender.membershipId],
   );
-  return { audiences, classIds: rows[0].class_ids ?? [], groupIds: rows[0].group_ids ?? [] };
+  return { audiences, classIds: rows[0].class_ids ?? [], groupIds: rows[0].group_ids ?? [], settings };
 }
 
 interface Sql {
@@ -289,8 +344,8 @@ async function groupChoices(sender: Member, scope: Scope, onlyKeys?: Set<string>
 
 /** Whether the school opened external e-mail addresses to the sender (their profile, a level or a class of theirs). */
 async function mayWriteExternally(sender: Member, scope: Scope): Promise<boolean> {
-  if (!scope.audiences.size) return false;
-  const s = await messagingSettings();
+  const s = scope.settings;
+  if (!scope.audiences.size || !s) return false;
   if (s.externalProfiles.includes(sender.profile)) return true;
   if (scope.classIds.some((c) => s.externalClassIds.includes(c))) return true;
   if (!s.externalLevelIds.length || !scope.classIds.length) return false;

@@ -10,8 +10,24 @@ import { PROFILE_NAMES } from '../../rights/catalogue.js';
 import { authorize } from '../../rights/policy.js';
 import { authorizeAdministration } from '../admin/policy.js';
 import { sendingSuspendedNotice } from './limits.js';
-import { describeRecipients, searchRecipients } from './recipients.js';
-import { ExternalAccessSchema, externalAccessSetter, messagingSettings, SettingsError, sendingSwitcher } from './settings-store.js';
+import {
+  AUDIENCE_NAMES,
+  AUDIENCES,
+  type Audience,
+  describeRecipients,
+  effectiveRules,
+  overrideOf,
+  RULE_PROFILES,
+  searchRecipients,
+} from './recipients.js';
+import {
+  ExternalAccessSchema,
+  externalAccessSetter,
+  messagingSettings,
+  recipientRulesSetter,
+  SettingsError,
+  sendingSwitcher,
+} from './settings-store.js';
 
 /**
  * The recipient picker's search (GET /messagerie/destinataires: the results fragment for htmx, a whole page
@@ -57,18 +73,34 @@ const admin = [requireMember, inTenantTx, async (ctx: Context, next: () => Promi
   await next();
 }];
 
-async function settingsPage(ctx: Context, extra: { errors?: Record<string, string>; status?: number; values?: { profiles: string[]; levels: string[]; classes: string[] } } = {}) {
+interface PageExtra {
+  errors?: Record<string, string>;
+  status?: number;
+  values?: { profiles: string[]; levels: string[]; classes: string[] };
+  /** The « Qui peut écrire à qui » matrix as submitted (re-shown on a 422). */
+  rules?: Record<string, Audience[]>;
+}
+
+async function settingsPage(ctx: Context, extra: PageExtra = {}) {
   const t = currentTenant().id;
   const settings = await messagingSettings();
   const levels = await db()('levels').where('tenant_id', t).orderBy(['position', 'code']).select('id', 'code', 'name');
   const classes = await db()('classes').where('tenant_id', t).orderBy('code').select('id', 'code', 'name');
   const values = extra.values ?? { profiles: settings.externalProfiles, levels: settings.externalLevelIds, classes: settings.externalClassIds };
+  const rules = extra.rules ?? effectiveRules(settings.recipientRules);
   render(ctx, { page: 'messaging/settings.njk', status: extra.status }, {
     title: 'Messagerie',
     settings,
     profiles: Object.entries(PROFILE_NAMES).map(([value, label]) => ({ value, label, checked: values.profiles.includes(value) })),
     levels: levels.map((l: any) => ({ value: l.id, label: l.name, checked: values.levels.includes(l.id) })),
     classes: classes.map((c: any) => ({ value: c.id, label: c.code, checked: values.classes.includes(c.id) })),
+    audiences: AUDIENCES.map((value) => ({ value, label: AUDIENCE_NAMES[value] })),
+    rules: RULE_PROFILES.map((p) => ({
+      value: p.value,
+      label: p.label,
+      cells: AUDIENCES.map((a) => ({ value: `${p.value}:${a}`, label: `${p.label} → ${AUDIENCE_NAMES[a]}`, checked: (rules[p.value] ?? []).includes(a) })),
+    })),
+    rulesCustomised: Boolean(settings.recipientRules),
     errors: extra.errors ?? {},
     saved: ctx.query.enregistre === '1',
   });
@@ -101,6 +133,46 @@ messagingSettingsRouter.post('/admin/messagerie/adresses-externes', ...admin, as
     if (!(e instanceof SettingsError)) throw e;
     return settingsPage(ctx, { status: 422, errors: { [e.field]: e.message }, values });
   }
+  ctx.status = 303;
+  ctx.redirect('/admin/messagerie?enregistre=1');
+});
+
+const RULE_PAIRS = new Set(RULE_PROFILES.flatMap((p) => AUDIENCES.map((a) => `${p.value}:${a}`)));
+
+/**
+ * A repeated form field as a list. The body parser (qs) turns a field repeated beyond its array limit (20) into
+ * an object keyed by index: its values then, in order.
+ */
+const asList = (v: unknown): unknown[] =>
+  v != null && typeof v === 'object' && !Array.isArray(v) ? Object.values(v as Record<string, unknown>) : asArray(v);
+
+/** The « Qui peut écrire à qui » form: every ticked pair `<profile>:<audience>`; unknown pairs are refused. */
+export const RecipientRulesFormSchema = z.object({
+  rules: z.preprocess(asList, z.array(z.string().refine((v) => RULE_PAIRS.has(v), 'Règle inconnue : cochez seulement les cases du tableau.')).max(RULE_PAIRS.size * 2)),
+});
+
+function matrixOf(pairs: string[]): Record<string, Audience[]> {
+  const out: Record<string, Audience[]> = Object.fromEntries(RULE_PROFILES.map((p) => [p.value, []]));
+  for (const pair of pairs) {
+    const [profile, audience] = pair.split(':');
+    if (RULE_PAIRS.has(pair) && !out[profile].includes(audience as Audience)) out[profile].push(audience as Audience);
+  }
+  return out;
+}
+
+messagingSettingsRouter.post('/admin/messagerie/destinataires-autorises', ...admin, async (ctx) => {
+  const body = formBody(ctx);
+  const parsed = RecipientRulesFormSchema.safeParse(body);
+  if (!parsed.success) {
+    return settingsPage(ctx, { status: 422, errors: { rules: parsed.error.issues[0]?.message ?? 'Règles invalides.' }, rules: matrixOf(asList(body.rules).map(String)) });
+  }
+  await recipientRulesSetter({ rules: overrideOf(matrixOf(parsed.data.rules)), actor: ctx.state.member, ip: ctx.ip });
+  ctx.status = 303;
+  ctx.redirect('/admin/messagerie?enregistre=1');
+});
+
+messagingSettingsRouter.post('/admin/messagerie/destinataires-autorises/defaut', ...admin, async (ctx) => {
+  await recipientRulesSetter({ rules: null, actor: ctx.state.member, ip: ctx.ip });
   ctx.status = 303;
   ctx.redirect('/admin/messagerie?enregistre=1');
 });

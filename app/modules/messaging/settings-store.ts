@@ -4,6 +4,7 @@ import { recordAudit } from '../../lib/audit.js';
 import { now } from '../../lib/clock.js';
 import { isUuid } from '../../lib/ids.js';
 import { PROFILE_NAMES } from '../../rights/catalogue.js';
+import { effectiveRules, RecipientRulesSchema, type RecipientRules } from './recipients.js';
 
 /** A school's messaging settings (table messaging_settings; defaults when the school never changed them). */
 export interface MessagingSettings {
@@ -12,6 +13,8 @@ export interface MessagingSettings {
   externalProfiles: string[];
   externalLevelIds: string[];
   externalClassIds: string[];
+  /** The school's override of who may write to whom (profiles it changed), null for the defaults. */
+  recipientRules: RecipientRules | null;
 }
 
 const DEFAULTS: MessagingSettings = {
@@ -20,7 +23,15 @@ const DEFAULTS: MessagingSettings = {
   externalProfiles: [],
   externalLevelIds: [],
   externalClassIds: [],
+  recipientRules: null,
 };
+
+/** The stored override, or null when absent or not valid any more (an unknown audience): the defaults then. */
+function rulesOf(raw: unknown): RecipientRules | null {
+  if (raw == null) return null;
+  const parsed = RecipientRulesSchema.safeParse(typeof raw === 'string' ? JSON.parse(raw) : raw);
+  return parsed.success && Object.keys(parsed.data).length ? parsed.data : null;
+}
 
 /** The current school's settings, inside its transaction. */
 export async function messagingSettings(): Promise<MessagingSettings> {
@@ -32,6 +43,7 @@ export async function messagingSettings(): Promise<MessagingSettings> {
     externalProfiles: row.external_profiles ?? [],
     externalLevelIds: row.external_level_ids ?? [],
     externalClassIds: row.external_class_ids ?? [],
+    recipientRules: rulesOf(row.recipient_rules),
   };
 }
 
@@ -111,4 +123,27 @@ export async function externalAccessSetter(input: { access: ExternalAccess; acto
     },
     ip: input.ip,
   });
+}
+
+/**
+ * Sets the school's override of who may write to whom (null: back to the default rules); audited when it
+ * changes. The caller validates it (RecipientRulesSchema) and keeps only the profiles that differ from the
+ * default (overrideOf). Returns whether it changed.
+ */
+export async function recipientRulesSetter(input: { rules: RecipientRules | null; actor: Actor; ip?: string }): Promise<boolean> {
+  const before = (await messagingSettings()).recipientRules;
+  const after = input.rules && Object.keys(input.rules).length ? RecipientRulesSchema.parse(input.rules) : null;
+  if (JSON.stringify(effectiveRules(before)) === JSON.stringify(effectiveRules(after))) return false;
+  // jsonb through a JSON string: the same on PostgreSQL and PGlite.
+  await upsert({ recipient_rules: after ? JSON.stringify(after) : null });
+  await recordAudit({
+    action: after ? 'messaging.recipient_rules_changed' : 'messaging.recipient_rules_reset',
+    actorAccountId: input.actor.accountId,
+    actorMembershipId: input.actor.membershipId,
+    subjectType: 'messaging_settings',
+    subjectId: currentTenant().id,
+    details: { before, after },
+    ip: input.ip,
+  });
+  return true;
 }
