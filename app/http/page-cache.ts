@@ -26,6 +26,8 @@ import { log } from '../lib/log.js';
 
 const MAX_AGE_MS = 60_000;
 const MAX_ENTRIES = 20_000;
+/** The process's memory target is 250 MB: the cache keeps at most this many bytes of pages. */
+const MAX_BYTES = 48 * 1024 * 1024;
 export const PAGE_CHANNEL = 'preau_homepage';
 
 interface Entry {
@@ -41,6 +43,7 @@ interface Entry {
 const entries = new Map<string, Entry>();
 /** Keys of the entries each tenant's changes drop. */
 const keysByDep = new Map<string, Set<string>>();
+let storedBytes = 0;
 let listening: Promise<boolean> | undefined;
 let listenerOk = false;
 let pgListener: pg.Client | undefined;
@@ -53,7 +56,14 @@ export function pageCacheInvalidator(tenantId: string): void {
   const keys = keysByDep.get(tenantId);
   if (!keys) return;
   keysByDep.delete(tenantId);
-  for (const key of keys) entries.delete(key);
+  for (const key of keys) drop(key);
+}
+
+function drop(key: string) {
+  const e = entries.get(key);
+  if (!e) return;
+  storedBytes -= e.body.length;
+  entries.delete(key);
 }
 
 /** Drops every cached page (a lost listener may have missed notifications). */
@@ -61,15 +71,23 @@ export function pageCacheClearer(): void {
   generation++;
   entries.clear();
   keysByDep.clear();
+  storedBytes = 0;
 }
 
 export function cachedPageCount(): number {
   return entries.size;
 }
 
+export function cachedPageBytes(): number {
+  return storedBytes;
+}
+
 function store(key: string, entry: Entry) {
-  if (entries.size >= MAX_ENTRIES) pageCacheClearer();
+  drop(key);
+  // Full: start again rather than track recency; the hot pages come back within seconds.
+  if (entries.size >= MAX_ENTRIES || storedBytes + entry.body.length > MAX_BYTES) pageCacheClearer();
   entries.set(key, entry);
+  storedBytes += entry.body.length;
   for (const dep of entry.deps) {
     let keys = keysByDep.get(dep);
     if (!keys) keysByDep.set(dep, (keys = new Set()));
@@ -179,7 +197,7 @@ export async function pageCache(ctx: Context, next: Next): Promise<void> {
       ctx.body = hit.body;
       return;
     }
-    entries.delete(key);
+    drop(key);
   }
   if (!listenerOk) void pageCacheListenerStarter();
   const startedAt = generation;

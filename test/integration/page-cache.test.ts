@@ -1,7 +1,7 @@
 import supertest from 'supertest';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ownerTenantTx } from '../../app/db/index.js';
-import { pageCacheListenerStarter, pageCacheListenerStopper } from '../../app/http/page-cache.js';
+import { cachedPageBytes, pageCacheListenerStarter, pageCacheListenerStopper } from '../../app/http/page-cache.js';
 import { advanceClock, resetClock } from '../../app/lib/clock.js';
 import { createApp } from '../../app/server.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
@@ -81,6 +81,19 @@ describe('the public page cache', () => {
     await cached(school, art.url);
     await ownerTenantTx(school, (trx) => trx('articles').where({ tenant_id: school.id, id: art.id }).update({ status: 'archived' }));
     expect((await afterChange(school, art.url)).status).toBe(404);
+  });
+
+  it('counts the bytes it keeps (bounded for the process’s memory) and gives them back when a school changes', async () => {
+    const school = await buildTenant();
+    const rubric = await buildRubric(school);
+    const art = await buildArticle(school, rubric.id);
+    await pageCacheListenerStarter();
+    const before = cachedPageBytes();
+    const page = await cached(school, art.url);
+    expect(cachedPageBytes() - before).toBe(Buffer.byteLength(page.text));
+    await ownerTenantTx(school, (trx) => trx('articles').where({ tenant_id: school.id, id: art.id }).update({ title: 'Changé' }));
+    await afterChange(school, art.url);
+    expect(cachedPageBytes()).toBeLessThanOrEqual(before + Buffer.byteLength((await visit(school, art.url)).text));
   });
 
   it('another school’s change leaves the pages cached', async () => {
