@@ -18,6 +18,7 @@ const EnvSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   SMTP_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
+  FEEDS_ALLOW_PRIVATE: bool.default(false),
   PUBLIC_BASE_DOMAIN: z
     .string()
     .regex(/^[a-z0-9.-]+$/, 'nom de domaine attendu (ex. localhost ou ent.example.fr)')
@@ -56,6 +57,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     databasePoolMax: e.DATABASE_POOL_MAX,
     embedded: !e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,
+    // External feed tiles may read private addresses (an intranet feed): off unless the deployment says so.
+    feedsAllowPrivate: e.FEEDS_ALLOW_PRIVATE,
     publicBaseDomain: e.PUBLIC_BASE_DOMAIN,
     https: e.PUBLIC_URL_HTTPS,
     trustProxy: e.TRUST_PROXY,

@@ -2,6 +2,7 @@ import dns from 'node:dns/promises';
 import net from 'node:net';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import sanitizeHtml from 'sanitize-html';
+import { config } from '../../config.js';
 import { currentTenant, db, systemDb, tenantTx } from '../../db/index.js';
 import { defineJob, enqueueJob } from '../../jobs/queue.js';
 import { now } from '../../lib/clock.js';
@@ -18,7 +19,7 @@ import { log } from '../../lib/log.js';
  * Addresses: only http and https, and — unless the policy allows private addresses — only hosts that resolve
  * to public addresses (no loopback, private, link-local, unique-local…; checked at every redirect). Private
  * addresses are allowed when NODE_ENV=test (the tests serve feeds from 127.0.0.1) or when the deployment sets
- * PREAU_FEEDS_ALLOW_PRIVATE=1 (an intranet feed); never otherwise.
+ * FEEDS_ALLOW_PRIVATE=true (an intranet feed); never otherwise.
  */
 export const FEED_QUEUE = 'homepage-external-feed';
 export const MAX_FEED_ITEMS = 10;
@@ -27,8 +28,13 @@ export const feedPolicy = {
   timeoutMs: 8_000,
   maxBytes: 1024 * 1024,
   maxRedirects: 3,
-  allowPrivate: process.env.NODE_ENV === 'test' || process.env.PREAU_FEEDS_ALLOW_PRIVATE === '1',
+  /** Overrides the configuration (tests of the refusal); undefined: NODE_ENV=test or FEEDS_ALLOW_PRIVATE. */
+  allowPrivate: undefined as boolean | undefined,
 };
+
+function privateAllowed(): boolean {
+  return feedPolicy.allowPrivate ?? (config().env === 'test' || config().feedsAllowPrivate);
+}
 
 export interface ExternalItem {
   title: string;
@@ -67,12 +73,12 @@ export function feedUrlError(raw: string): string | null {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'Indiquez une adresse http ou https.';
   if (u.username || u.password) return 'L’adresse ne doit pas contenir d’identifiant ni de mot de passe.';
   const host = u.hostname.replace(/^\[|\]$/g, '');
-  if (!feedPolicy.allowPrivate && (host === 'localhost' || (net.isIP(host) && isPrivateAddress(host)))) return 'Cette adresse n’est pas accessible depuis Internet.';
+  if (!privateAllowed() && (host === 'localhost' || (net.isIP(host) && isPrivateAddress(host)))) return 'Cette adresse n’est pas accessible depuis Internet.';
   return null;
 }
 
 async function checkHost(u: URL): Promise<void> {
-  if (feedPolicy.allowPrivate) return;
+  if (privateAllowed()) return;
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const addresses = net.isIP(host) ? [{ address: host }] : await dns.lookup(host, { all: true, verbatim: true }).catch(() => []);
   if (!addresses.length) throw new FeedFetchError('host not found');
