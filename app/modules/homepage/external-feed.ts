@@ -1,7 +1,7 @@
+import { htmlToText } from '../../lib/html.js';
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import { parseFeed } from '@rowanmanning/feed-parser';
-import sanitizeHtml from 'sanitize-html';
 import { config } from '../../config.js';
 import { currentTenant, db, systemDb, tenantTx } from '../../db/index.js';
 import { defineJob, enqueueJob } from '../../jobs/queue.js';
@@ -130,15 +130,7 @@ export async function feedFetcher(raw: string): Promise<string> {
   }
 }
 
-const plain = (s: string | null | undefined) =>
-  sanitizeHtml(s ?? '', { allowedTags: [], allowedAttributes: {} })
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/\s+/g, ' ')
-    .trim();
+const plain = (s: string | null | undefined) => htmlToText(s);
 
 /** The items of a feed document: plain-text titles, absolute http(s) links, at most MAX_FEED_ITEMS. */
 export function feedItemsOf(xml: string): ExternalItem[] {

@@ -1,3 +1,4 @@
+import { escapeHtml } from '../../lib/html.js';
 import { z } from 'zod';
 import type { Member } from '../../auth/member.js';
 import { currentTenant, db } from '../../db/index.js';
@@ -27,10 +28,6 @@ export const BroadcastMessageSchema = z.object({
 });
 
 export type BroadcastMessage = z.infer<typeof BroadcastMessageSchema>;
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 /** The body as sanitized HTML and plain text: HTML is cleaned; plain text becomes paragraphs. */
 export function bodyOf(body: string): { html: string; text: string } {

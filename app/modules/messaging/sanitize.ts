@@ -1,3 +1,4 @@
+import { htmlToText } from '../../lib/html.js';
 import sanitizeHtml from 'sanitize-html';
 
 /**
@@ -20,20 +21,5 @@ const OPTIONS: sanitizeHtml.IOptions = {
 /** The safe HTML to store and the plain text (search, e-mail to external addresses, previews). */
 export function sanitizeMessageHtml(input: string): { html: string; text: string } {
   const html = sanitizeHtml(input ?? '', OPTIONS).trim();
-  const text = sanitizeHtml(html.replace(/<\/(p|div|li|blockquote|pre)>|<br\s*\/?>/gi, '$&\n'), { allowedTags: [], allowedAttributes: {} })
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/[ \t]+/g, ' ')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-  return { html, text };
-}
-
-/** Escapes text for HTML built by the server (quoted replies). */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return { html, text: htmlToText(html, { keepLines: true }) };
 }

@@ -5,7 +5,8 @@ import { newId } from '../../lib/ids.js';
 import { mailEnqueuer, type OutboxMail } from '../mailing/outbox.js';
 import { describeRecipients, expandRecipients, type RecipientOption } from './recipients.js';
 import { sendingRefusal, sendingSuspendedNotice } from './limits.js';
-import { escapeHtml, sanitizeMessageHtml } from './sanitize.js';
+import { escapeHtml } from '../../lib/html.js';
+import { sanitizeMessageHtml } from './sanitize.js';
 
 /**
  * Internal messaging: a message row per message (drafts have sent_at null), a mailbox entry per member who has

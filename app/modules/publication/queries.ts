@@ -1,3 +1,4 @@
+import { escapeHtml } from '../../lib/html.js';
 import type { Member } from '../../auth/member.js';
 import { currentTenant, db, inTenantScope, systemDb, tenantTx, type TenantRef } from '../../db/index.js';
 import { now } from '../../lib/clock.js';
@@ -206,10 +207,6 @@ export async function feedItems(rubricId?: string): Promise<FeedItem[]> {
 const START = '\uE000';
 const STOP = '\uE001';
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=35, MinWords=15, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "`;
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
 
 /** ts_headline output → safe HTML: everything escaped, then our sentinels turned into <mark> elements. */
 export function highlightToHtml(headline: string): string {

@@ -1,3 +1,4 @@
+import { htmlToText } from '../../lib/html.js';
 import sanitizeHtml from 'sanitize-html';
 
 /**
@@ -53,19 +54,7 @@ export interface SanitizedArticle {
 
 export function sanitizeArticleHtml(input: string): SanitizedArticle {
   const html = sanitizeHtml(input ?? '', OPTIONS).trim();
-  const text = sanitizeHtml(html.replace(/<\/(p|div|h\d|li|blockquote|tr|figcaption)>|<br\s*\/?>/gi, '$& '), {
-    allowedTags: [],
-    allowedAttributes: {},
-  })
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/\s+/g, ' ')
-    .trim();
-  return { html, text };
+  return { html, text: htmlToText(html) };
 }
 
 /** A plain excerpt of at most `max` characters, cut on a word. */
