@@ -3,7 +3,6 @@ import { currentTenant, db } from '../../db/index.js';
 import { recordAudit } from '../../lib/audit.js';
 import { newId } from '../../lib/ids.js';
 import type { Tenant } from '../../tenancy/tenant.js';
-import { externalFeedsSync } from './external-feed.js';
 import { draftSaver, draftTiles } from './homepage.js';
 import { TileSchema, tileSettingsParser, TILE_TYPES, type Tile, type TileType } from './tiles.js';
 
@@ -68,9 +67,8 @@ export async function tileAdder(input: { actor: Member; tenant: Tenant; type: Ti
   const tiles = await draftTiles(input.tenant);
   const id = newId();
   tiles.push({ id, type: input.type, width: widthOf(input.body.width, 1), hidden: false, settings: parsed.settings });
-  await draftSaver({ actor: input.actor, tiles });
   // A feed tile: its cache row and a fetch now, committed with the tile.
-  await externalFeedsSync({ refresh: input.type === 'feed' ? [String(parsed.settings.url)] : [] });
+  await draftSaver({ actor: input.actor, tiles, refreshFeeds: input.type === 'feed' ? [String(parsed.settings.url)] : [] });
   return { ok: true, id };
 }
 
@@ -81,8 +79,7 @@ export async function tileUpdater(input: { actor: Member; tenant: Tenant; tile: 
   const tiles = await draftTiles(input.tenant);
   const i = tiles.findIndex((t) => t.id === input.tile.id);
   tiles[i] = { ...tiles[i], settings: parsed.settings, width: widthOf(input.body.width, tiles[i].width), hidden: input.body.hidden === 'on' };
-  await draftSaver({ actor: input.actor, tiles });
-  await externalFeedsSync({ refresh: input.tile.type === 'feed' ? [String(parsed.settings.url)] : [] });
+  await draftSaver({ actor: input.actor, tiles, refreshFeeds: input.tile.type === 'feed' ? [String(parsed.settings.url)] : [] });
   return { ok: true };
 }
 
@@ -110,7 +107,6 @@ export async function tileDeleter(input: { actor: Member; tenant: Tenant; tile: 
   const position = tiles.findIndex((t) => t.id === input.tile.id);
   tiles.splice(position, 1);
   await draftSaver({ actor: input.actor, tiles });
-  await externalFeedsSync();
   await recordAudit({
     action: 'homepage.tile_delete',
     actorAccountId: input.actor.accountId,
@@ -140,7 +136,6 @@ export async function tileUndeleter(input: { actor: Member; tenant: Tenant; tile
   const at = Math.max(0, Math.min(tiles.length, Number.isInteger(input.position) ? input.position : tiles.length));
   tiles.splice(at, 0, { ...shape.data, id, width: shape.data.width as 1 | 2 | 3, settings: settings.settings });
   await draftSaver({ actor: input.actor, tiles });
-  await externalFeedsSync();
   return true;
 }
 

@@ -228,7 +228,11 @@ export async function draftBanner(): Promise<Banner | null> {
  * Saves the tiles (and the banner, when given: null removes it) as the school's draft (one per school). A new
  * draft starts with the published version's banner.
  */
-export async function draftSaver(input: { actor: Member; tiles: Tile[]; banner?: Banner | null }): Promise<void> {
+/**
+ * Saves the draft's tiles (and banner). The external feeds follow the versions that show them: a feed tile
+ * added or edited gets its cache row and a fetch (`refreshFeeds`), one no version shows any more loses its row.
+ */
+export async function draftSaver(input: { actor: Member; tiles: Tile[]; banner?: Banner | null; refreshFeeds?: string[] }): Promise<void> {
   const tenantId = currentTenant().id;
   const tiles = JSON.stringify(input.tiles);
   const change: Record<string, unknown> = { tiles, created_by: input.actor.membershipId, created_at: now() };
@@ -239,6 +243,7 @@ export async function draftSaver(input: { actor: Member; tiles: Tile[]; banner?:
     const banner = input.banner !== undefined ? change.banner : published?.banner ? JSON.stringify(published.banner) : null;
     await db()('homepage_versions').insert({ tenant_id: tenantId, id: newId(), status: 'draft', ...change, banner });
   }
+  await externalFeedsSync({ refresh: input.refreshFeeds ?? [] });
 }
 
 export class HomepageError extends Error {
@@ -286,7 +291,6 @@ export async function versionRestorer(input: { actor: Member; versionId: string;
   const v = await db()('homepage_versions').where({ tenant_id: currentTenant().id, id: input.versionId }).whereIn('status', ['published', 'previous']).first();
   if (!v) throw new HomepageError('not_found');
   await draftSaver({ actor: input.actor, tiles: validTiles(v.tiles), banner: v.banner ?? null });
-  await externalFeedsSync();
   await recordAudit({
     action: 'homepage.restore',
     actorAccountId: input.actor.accountId,
