@@ -1,3 +1,4 @@
+import { fieldText } from '../../http/body.js';
 import type { Member } from '../../auth/member.js';
 import { currentTenant, db } from '../../db/index.js';
 import { recordAudit } from '../../lib/audit.js';
@@ -11,7 +12,7 @@ import { TileSchema, tileSettingsParser, TILE_TYPES, type Tile, type TileType } 
  * changes the list and saves it back. Visitors see nothing until homepagePublisher().
  */
 
-const str = (v: unknown) => (v == null ? '' : Array.isArray(v) ? String(v[0] ?? '') : String(v));
+const str = fieldText;
 const list = (v: unknown) => (v == null || v === '' ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
 /** The settings of a tile type from the builder's form fields (checkboxes: "on" or absent). */

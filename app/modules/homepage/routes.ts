@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Member } from '../../auth/member.js';
 import { inTenantTx, isHttps, requireMember } from '../../auth/middleware.js';
-import { formBody } from '../../http/body.js';
+import { fieldText, formBody, seeOther } from '../../http/body.js';
 import { HttpError } from '../../http/errors.js';
 import { isHtmx } from '../../http/htmx.js';
 import { mediaChoices } from '../publication/articles.js';
@@ -74,12 +74,7 @@ builder.use(requireMember, async (ctx, next) => {
 });
 
 const actor = (ctx: Context): Member => ctx.state.member;
-const bodyStr = (v: unknown) => (v == null ? '' : Array.isArray(v) ? String(v[0] ?? '') : String(v));
-
-function seeOther(ctx: Context, to: string) {
-  ctx.status = 303;
-  ctx.redirect(to);
-}
+const bodyStr = fieldText;
 
 async function choicesOf() {
   // One after the other: they share the request's transaction, i.e. one connection (no concurrent queries).

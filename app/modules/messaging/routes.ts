@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { inTenantTx, requireMember } from '../../auth/middleware.js';
 import { tenantTx } from '../../db/index.js';
-import { formBody } from '../../http/body.js';
+import { formBody, seeOther } from '../../http/body.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import { render } from '../../http/render.js';
 import { isUuid } from '../../lib/ids.js';
@@ -74,10 +74,6 @@ function backTo(ctx: Context, fallback: string): string {
   return /^\/messagerie(\/[A-Za-z0-9/_?=&.-]*)?$/.test(r) && !r.includes('//') ? r : fallback;
 }
 
-function seeOther(ctx: Context, location: string): void {
-  ctx.status = 303;
-  ctx.redirect(location);
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Mailboxes

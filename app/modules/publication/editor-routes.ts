@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { diffWords } from 'diff';
 import { inTenantTx, requireMember } from '../../auth/middleware.js';
 import type { Member } from '../../auth/member.js';
-import { formBody } from '../../http/body.js';
+import { fieldText, formBody, seeOther } from '../../http/body.js';
 import { HttpError } from '../../http/errors.js';
 import { wantsFragment } from '../../http/htmx.js';
 import { render } from '../../http/render.js';
@@ -77,13 +77,7 @@ editorRouter.use(requireMember, inTenantTx, async (ctx, next) => {
 });
 
 const member = (ctx: Context): Member => ctx.state.member;
-const str = (v: unknown) => (v == null ? '' : Array.isArray(v) ? String(v[0] ?? '') : String(v));
-
-/** 303 after a plain POST. */
-function seeOther(ctx: Context, to: string) {
-  ctx.status = 303;
-  ctx.redirect(to);
-}
+const str = fieldText;
 
 // ————— Articles —————
 
