@@ -40,7 +40,7 @@ async function reference(school: Tenant, q: string, rule: Rule, privateIds: stri
 }
 
 async function searched(school: Tenant, q: string, privateIds: string[] = []): Promise<{ ids: string[]; total: number }> {
-  const { rows } = await systemDb().raw(`select public_search(?, ?, now(), ?::uuid[], 20, '', 'HighlightAll=true', 'MaxWords=35, MinWords=15') as hits`, [
+  const { rows } = await systemDb().raw(`select public_search(?, ?, now(), ?::uuid[], 20, 0, '', 'HighlightAll=true', 'MaxWords=35, MinWords=15') as hits`, [
     school.id,
     q,
     privateIds,

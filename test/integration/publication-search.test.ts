@@ -138,4 +138,39 @@ describe('/recherche', () => {
     expect(hitTitles((await c.get('/recherche?q=italie&q=autre')).text)).toEqual(['Voyage en Italie']);
     expect(hitTitles((await c.get('/recherche?q=voyage%20-rome')).text)).toEqual([]);
   });
+
+  it('pages the results ten at a time, best first, each article once, past the last page a 404', async () => {
+    const school = await buildTenant();
+    const rubric = await buildRubric(school);
+    // 23 matches, the newest first on equal rank: "Atelier 23" … "Atelier 1".
+    for (let n = 1; n <= 23; n++) {
+      await buildArticle(school, rubric.id, { title: `Atelier ${n}`, body: '<p>Un atelier de robotique au CDI.</p>', publishAt: daysAgo(30 - n) });
+    }
+    const c = Client.for(school);
+    const first = await c.get('/recherche?q=robotique');
+    expect(first.status).toBe(200);
+    expect(first.text).toContain('23 articles trouvés pour « robotique »');
+    expect(hitTitles(first.text)).toEqual(Array.from({ length: 10 }, (_, i) => `Atelier ${23 - i}`));
+    expect(first.text).toContain('<nav class="pagination" aria-label="Pages de résultats">');
+    expect(first.text).toContain('<a href="/recherche?q=robotique&amp;page=2" rel="next">Page suivante</a>');
+    expect(first.text).toContain('<a href="/recherche?q=robotique&amp;page=3"><span class="visually-hidden">Page </span>3</a>');
+
+    const second = await c.get('/recherche?q=robotique&page=2');
+    expect(hitTitles(second.text)).toEqual(Array.from({ length: 10 }, (_, i) => `Atelier ${13 - i}`));
+    expect(second.text).toContain('<ol class="search-hits" aria-labelledby="resultats-titre" start="11">');
+    expect(second.text).toContain('<title>Recherche « robotique » — page 2');
+    expect(second.text).toContain('<a href="/recherche?q=robotique" rel="prev">Page précédente</a>');
+
+    const third = await c.get('/recherche?q=robotique&page=3');
+    expect(hitTitles(third.text)).toEqual(['Atelier 3', 'Atelier 2', 'Atelier 1']);
+    expect(third.text).toContain('23 articles trouvés');
+    expect(third.text).not.toContain('rel="next"');
+
+    expect((await c.get('/recherche?q=robotique&page=4')).status).toBe(404);
+    expect((await c.get('/recherche?q=robotique&page=0')).status).toBe(404);
+    expect((await c.get('/recherche?q=robotique&page=deux')).status).toBe(404);
+    // The query is encoded in the links.
+    const accents = await c.get('/recherche?q=' + encodeURIComponent('atelier & robotique'));
+    expect(accents.text).toContain('href="/recherche?q=atelier%20%26%20robotique&amp;page=2"');
+  });
 });

@@ -7,16 +7,17 @@ import { tenantTx } from '../../db/index.js';
 import { notFound } from '../../http/errors.js';
 import { render } from '../../http/render.js';
 import { isUuid } from '../../lib/ids.js';
+import { pageLinks } from '../../lib/pagination.js';
 import { atomOf, rssOf } from './feeds.js';
 import { canReadRubric } from './policy.js';
-import { articleUrl, feedItems, liveArticleOf, pictureOf, RUBRIC_PAGE_SIZE, rubricPageOf, searchArticles } from './queries.js';
+import { articleUrl, feedItems, liveArticleOf, pictureOf, RUBRIC_PAGE_SIZE, rubricPageOf, SEARCH_PAGE_SIZE, searchArticles } from './queries.js';
 import { rubricBySlug } from './rubrics.js';
 import { excerpt } from './sanitize.js';
 
 /** Public site of the publication module: rubric pages, article pages, feeds and search. */
 export const publicPublicationRouter = new Router();
 
-export const PublicRubricQuerySchema = z.object({
+export const PageQuerySchema = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
 });
 
@@ -77,7 +78,7 @@ export function typeName(mime: string): string {
 
 publicPublicationRouter.get('/rubriques/:slug', async (ctx) => {
   const { slug } = ctx.params;
-  const parsed = PublicRubricQuerySchema.safeParse(ctx.query);
+  const parsed = PageQuerySchema.safeParse(ctx.query);
   if (!SLUG.test(slug) || !parsed.success) throw notFound();
   const { page } = parsed.data;
   const member = ctx.state.member;
@@ -98,7 +99,7 @@ publicPublicationRouter.get('/rubriques/:slug', async (ctx) => {
       articles,
       page,
       pages,
-      pageNumbers: Array.from({ length: pages }, (_, i) => i + 1),
+      pageLinks: pageLinks(page, pages),
       feeds: rubric.visibility === 'public',
     },
   );
@@ -200,13 +201,24 @@ publicPublicationRouter.get('/recherche', async (ctx) => {
     });
   }
   const { q } = parsed.data;
-  const result = q ? await searchArticles(ctx.state.tenant, q, ctx.state.member) : { total: 0, hits: [] };
+  // A page number that is not one is a page that does not exist, as on rubric pages.
+  const paging = PageQuerySchema.safeParse({ page: Array.isArray(ctx.query.page) ? ctx.query.page[0] : ctx.query.page });
+  if (!paging.success) throw notFound();
+  const { page } = paging.data;
+  const result = q ? await searchArticles(ctx.state.tenant, q, ctx.state.member, page) : { total: 0, hits: [] };
+  // Past the last page (or a page of nothing): no such page.
+  if (page > 1 && result.hits.length === 0) throw notFound();
+  const pages = Math.max(1, Math.ceil(result.total / SEARCH_PAGE_SIZE));
   cacheFor(ctx);
   render(ctx, view, {
-    title: q ? `Recherche « ${q} »` : 'Recherche',
+    title: q ? `Recherche « ${q} »${page > 1 ? ` — page ${page}` : ''}` : 'Recherche',
     q,
     searched: q !== '',
     total: result.total,
+    page,
+    pages,
+    pageLinks: pageLinks(page, pages),
+    firstRank: (page - 1) * SEARCH_PAGE_SIZE + 1,
     hits: result.hits.map((h) => ({ ...h, iso: new Date(h.publish_at).toISOString() })),
   });
 });

@@ -28,7 +28,8 @@ const dateOf = (v: string | Date): Date => (v instanceof Date ? v : new Date(v))
 
 export const RUBRIC_PAGE_SIZE = 10;
 export const FEED_SIZE = 20;
-export const SEARCH_LIMIT = 20;
+/** Search results a page: ten, as readers expect, and half the headlines a page costs (ts_headline is the dearest part). */
+export const SEARCH_PAGE_SIZE = 10;
 
 export interface ImageVariant {
   format: 'webp' | 'jpeg' | 'avif' | string;
@@ -234,19 +235,20 @@ async function readablePrivateRubricIds(tenant: TenantRef, member?: Member): Pro
 /**
  * French full-text search over the live articles the reader may see (public rubrics, and private ones the
  * member reads), best first (title words over summary words over body words, more occurrences higher, newest
- * first on a tie: migration 20261123106400), with highlighted title and excerpt as safe HTML, and the number
- * of matches: one round trip (public_search()) for a visitor, plus the school's rubrics for a signed-in
+ * first on a tie: migration 20261123106400), one page of SEARCH_PAGE_SIZE at a time (migration 20261123110000),
+ * with highlighted title and excerpt as safe HTML, and the number of matches (0 past the last page): one round trip (public_search()) for a visitor, plus the school's rubrics for a signed-in
  * member. Runs outside any tenant transaction.
  */
-export async function searchArticles(tenant: TenantRef, q: string, member?: Member): Promise<{ total: number; hits: SearchHit[] }> {
+export async function searchArticles(tenant: TenantRef, q: string, member?: Member, page = 1): Promise<{ total: number; hits: SearchHit[] }> {
   outsideTenantScope('searchArticles');
   const privateIds = await readablePrivateRubricIds(tenant, member);
-  const { rows } = await systemDb().raw(`select public_search(?, ?, ?, ?::uuid[], ?, ?, ?, ?) as hits`, [
+  const { rows } = await systemDb().raw(`select public_search(?, ?, ?, ?::uuid[], ?, ?, ?, ?, ?) as hits`, [
     tenant.id,
     q,
     now(),
     privateIds,
-    SEARCH_LIMIT,
+    SEARCH_PAGE_SIZE,
+    (page - 1) * SEARCH_PAGE_SIZE,
     `${START}${STOP}`,
     `StartSel=${START}, StopSel=${STOP}, HighlightAll=true`,
     HEADLINE_OPTIONS,
