@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Koa, { type Context, type Next } from 'koa';
@@ -11,11 +11,12 @@ import { csrfToken, isHttps, loadMember, verifyCsrf } from './auth/middleware.js
 import { authRouter } from './auth/routes.js';
 import { ERROR_PAGES, HttpError } from './http/errors.js';
 import { render } from './http/render.js';
-import { log } from './lib/log.js';
+import { log, logRequest, requestIdFrom } from './lib/log.js';
 import { hostOf, tenantForHost } from './tenancy/registry.js';
 import { tenantAssetsRouter } from './tenancy/assets.js';
 import { homepageRouter } from './modules/homepage/routes.js';
-import { pageCache } from './http/page-cache.js';
+import { pageCache, servedFromPageCache } from './http/page-cache.js';
+import { securityHeadersFor } from './http/security-headers.js';
 import { dashboardRouter } from './modules/dashboard/routes.js';
 import { adminRouter } from './modules/admin/routes.js';
 import { publicPublicationRouter } from './modules/publication/public-routes.js';
@@ -34,21 +35,14 @@ export const lifecycle = { ready: true };
 
 /** Request id, timing and one log line per request with its school. */
 async function requestLog(ctx: Context, next: Next) {
-  const started = process.hrtime.bigint();
-  // A proxy's request id is kept when it looks like one, so logs of both can be joined.
-  const given = ctx.get('X-Request-Id');
-  const id = /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : crypto.randomUUID();
+  const startedAt = process.hrtime.bigint();
+  const id = requestIdFrom(ctx.get('X-Request-Id'));
   ctx.state.requestId = id;
   ctx.set('X-Request-Id', id);
   try {
     await next();
   } finally {
-    const level = ctx.status >= 500 ? 'error' : 'info';
-    if (log.isLevelEnabled(level)) {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const line = { req: id, tenant: ctx.state.tenant?.slug, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 };
-      log[level](line, 'request');
-    }
+    logRequest({ req: id, tenant: ctx.state.tenant?.slug, method: ctx.method, path: ctx.path, status: ctx.status, startedAt });
   }
 }
 
@@ -124,41 +118,8 @@ async function health(ctx: Context, next: Next) {
   await next();
 }
 
-/**
- * Headers: a CSP without inline script or style (scripts are static files), no framing, no sniffing; HSTS only
- * behind TLS. They are the same for every response, so they are built once, not per request.
- */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  // trix (the article editor) inserts two <style> elements of its own, empty first and then filled: the
-  // empty text and their exact contents are allowed by hash (trix 2.1; the editor's browser test fails on
-  // any CSP violation if an upgrade changes them).
-  "style-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' 'sha256-c5Z9aB2t69CSpeI1aC8dDLr7LZYZlynV8iY/8Uc9ZFk=' 'sha256-jAP18ioNeNaQBBU5RJvT96kjJnVxHvZs+s8WUNiLnvA='",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-const PLAIN_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': CSP,
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'same-origin',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
-const TLS_HEADERS: Record<string, string> = {
-  ...PLAIN_HEADERS,
-  'Content-Security-Policy': `${CSP}; upgrade-insecure-requests`,
-  'Strict-Transport-Security': 'max-age=31536000',
-};
-
 async function securityHeaders(ctx: Context, next: Next) {
-  ctx.set(isHttps(ctx) ? TLS_HEADERS : PLAIN_HEADERS);
+  ctx.set(securityHeadersFor(isHttps(ctx)));
   await next();
 }
 
@@ -180,6 +141,18 @@ export const ROUTERS = [
   messagingRouter,
   messagingSettingsRouter,
 ];
+
+/**
+ * The HTTP handler of the process: a visitor's cached public page is answered from its bytes before Koa
+ * (page-cache.ts: servedFromPageCache, the same answer Koa's pageCache middleware gives), everything else goes
+ * through the Koa application.
+ */
+export function httpHandler(app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
+  const koa = app.callback();
+  return (req, res) => {
+    if (!servedFromPageCache(req, res)) void koa(req, res);
+  };
+}
 
 /** Builds the Koa application. The order of the middleware below is the architecture. */
 export function createApp(): Koa {

@@ -1,3 +1,4 @@
+import { httpHandler } from '../../app/server.js';
 import supertest from 'supertest';
 import { expect } from 'vitest';
 import { ownerTenantTx } from '../../app/db/index.js';
@@ -26,7 +27,7 @@ export async function person(tenant: Tenant, opts: Parameters<typeof buildMember
 export async function post(p: Person, path: string, fields: Record<string, string | string[]> = {}, headers: Record<string, string> = {}) {
   const body = new URLSearchParams({ _csrf: p.csrf });
   for (const [k, v] of Object.entries(fields)) for (const one of ([] as string[]).concat(v)) body.append(k, one);
-  const req = supertest(testApp().callback())
+  const req = supertest(httpHandler(testApp()))
     .post(path)
     .set('Host', p.c.host)
     .set('Origin', `http://${p.c.host}`)

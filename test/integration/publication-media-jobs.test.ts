@@ -1,3 +1,4 @@
+import { httpHandler } from '../../app/server.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -27,7 +28,7 @@ async function signedIn(school: Tenant, opts: { profile?: string } = {}) {
 
 /** Uploads through the library's form; answers the new media's id. */
 async function uploaded(c: Client, _csrf: string, file: Buffer, filename: string, alt = '') {
-  const res = await supertest(testApp().callback())
+  const res = await supertest(httpHandler(testApp()))
     .post(`/publication/medias?_csrf=${_csrf}`)
     .set('Host', c.host)
     .set('Origin', `http://${c.host}`)
