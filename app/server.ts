@@ -158,6 +158,9 @@ export function httpHandler(app: Koa): (req: IncomingMessage, res: ServerRespons
 export function createApp(): Koa {
   const app = new Koa();
   app.proxy = config().trustProxy;
+  // Behind one trusted proxy, the client is the last X-Forwarded-For entry, the one that proxy added: earlier
+  // entries come from the client and would let it pick the IP the throttles count.
+  app.maxIpsCount = 1;
 
   app.use(requestLog);
   app.use(health);
