@@ -3,4 +3,5 @@
 import '../modules/publication/jobs.js';
 import '../modules/homepage/external-feed.js';
 import '../modules/mailing/worker.js';
+import '../modules/mailing/cleanup.js';
 export {};

@@ -31,6 +31,7 @@ import {
   subscriptionOfUnsubscribeToken,
   visitorSubscriber,
 } from './lists.js';
+import { listRequestCounter, listThrottleKeys, waitInWords } from './list-throttle.js';
 
 const member = (ctx: Context) => ctx.state.member as Member;
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -84,6 +85,13 @@ mailingListsRouter.post('/rubriques/:slug/abonnement', (ctx) =>
     }
     const parsed = VisitorSubscriptionSchema.safeParse(body);
     if (!parsed.success) return subscriptionPage(ctx, rubric, { values: { email: String(body.email ?? '') }, errors: fieldErrors(parsed.error) }, 422);
+    // Per address and per client (list-throttle.ts): over the limit, no mail, the form again with the address.
+    const wait = await listRequestCounter(listThrottleKeys(parsed.data.email, ctx.ip));
+    if (wait > 0) {
+      ctx.set('Retry-After', String(wait));
+      const throttled = `Trop de demandes d’abonnement en peu de temps : aucun courriel n’a été envoyé. Réessayez dans ${waitInWords(wait)}.`;
+      return subscriptionPage(ctx, rubric, { values: { email: parsed.data.email }, throttled }, 429);
+    }
     await visitorSubscriber(rubric, parsed.data.email);
     return subscriptionPage(ctx, rubric, { sentTo: parsed.data.email });
   }),
