@@ -98,11 +98,27 @@ describe('/admin/services', () => {
     const nurse = await buildMember(school, { profile: 'staff', functions: ['nurse'] });
     const n = Client.for(school);
     await n.signIn(nurse.login, nurse.password);
-    expect((await n.get('/espace')).text).not.toContain('Absences');
+    expect((await n.get('/espace')).text).not.toContain('href="/publication"');
     const a = Client.for(school);
     await a.signIn(admin.login, admin.password);
     const _csrf = csrfFrom((await a.get('/espace')).text);
-    await a.post('/admin/services/absences/regles', { _csrf, target: 'function:nurse', role: 'read' });
-    expect((await n.get('/espace')).text).toContain('Absences');
+    await a.post('/admin/services/publication/regles', { _csrf, target: 'function:nurse', role: 'contributor' });
+    expect((await n.get('/espace')).text).toContain('href="/publication"');
+  });
+
+  it('a rule on a service still to come is kept, but opens no link until the service has a page', async () => {
+    const school = await buildTenant();
+    const admin = await buildMember(school, { profile: 'admin' });
+    const nurse = await buildMember(school, { profile: 'staff', functions: ['nurse'] });
+    const a = Client.for(school);
+    await a.signIn(admin.login, admin.password);
+    const _csrf = csrfFrom((await a.get('/espace')).text);
+    expect((await a.post('/admin/services/absences/regles', { _csrf, target: 'function:nurse', role: 'read' })).status).toBe(303);
+    expect(await rowsOf(school, 'access_rules', { service_key: 'absences', target_value: 'nurse' })).toHaveLength(1);
+    const n = Client.for(school);
+    await n.signIn(nurse.login, nurse.password);
+    const page = (await n.get('/espace')).text;
+    expect(page).not.toContain('Absences');
+    expect(page).not.toContain('href="/vie-scolaire/absences"');
   });
 });

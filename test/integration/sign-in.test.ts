@@ -26,7 +26,8 @@ describe('sign-in', () => {
     const dash = await c.get('/espace');
     expect(dash.status).toBe(200);
     expect(dash.text).toContain('Ada Lovelace');
-    expect(dash.text).toContain('Cahier de textes');
+    expect(dash.text).toContain('href="/messagerie"');
+    expect(dash.text).not.toContain('Cahier de textes'); // a right, but no page yet: not offered
     expect(dash.headers['cache-control']).toBe('no-store');
     const audit = await rowsOf(school, 'audit_events', { action: 'auth.sign_in' });
     expect(audit).toHaveLength(1);
