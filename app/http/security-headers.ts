@@ -12,6 +12,8 @@ const CSP = [
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",
+  // The media tile's click-to-load video players (app/modules/homepage/video-embed.ts, EMBED_FRAME_HOSTS).
+  "frame-src https://www.youtube-nocookie.com https://player.vimeo.com https://geo.dailymotion.com",
   "object-src 'none'",
   "base-uri 'self'",
   "form-action 'self'",

@@ -19,3 +19,31 @@ document.addEventListener('htmx:after:swap', (event) => {
     if (heading) heading.focus();
   }
 });
+
+// The media tile's click-to-load video (templates/tiles/media.njk): nothing comes from the video host until the
+// visitor asks for it. The button is revealed here (without JavaScript the link to the video remains); on click
+// the card gives way to the player's frame, whose address the server built from a checked id.
+function revealVideoButtons(root) {
+  root.querySelectorAll('[data-video-player] [data-video-consent][hidden]').forEach((el) => { el.hidden = false; });
+}
+revealVideoButtons(document);
+document.addEventListener('htmx:after:swap', () => revealVideoButtons(document));
+document.addEventListener('click', (event) => {
+  const button = event.target instanceof Element && event.target.closest('[data-video-load]');
+  const player = button && button.closest('[data-video-player]');
+  if (!player) return;
+  const src = player.getAttribute('data-embed-url') || '';
+  if (!src.startsWith('https://')) return;
+  const frame = document.createElement('iframe');
+  frame.src = src;
+  frame.title = player.getAttribute('data-embed-title') || 'Vidéo';
+  frame.allow = 'autoplay; fullscreen; picture-in-picture; encrypted-media';
+  frame.allowFullscreen = true;
+  // The site sends no referrer elsewhere (Referrer-Policy: same-origin), but players refuse to start without
+  // knowing the embedding site: the frame's request carries our origin only, never the page's path.
+  frame.referrerPolicy = 'strict-origin';
+  frame.className = 'tile-video__frame';
+  player.replaceChildren(frame);
+  player.classList.add('tile-video__player--playing');
+  frame.focus();
+});

@@ -3,6 +3,7 @@ import { articleUrl, imageOf, pictureOf, type Picture } from '../publication/que
 import { excerpt, sanitizeArticleHtml } from '../publication/sanitize.js';
 import type { ExternalItem } from './external-feed.js';
 import { feedUrlError } from './external-feed.js';
+import { videoEmbedOf } from './video-embed.js';
 
 /**
  * The tile registry (STYLE.md, "Wagtail"): a homepage is an ordered list of typed tiles; each type is one zod
@@ -40,8 +41,9 @@ export const ContactSettings = z.object({
   mapQuery: z.string().trim().max(300, 'L’adresse de la carte ne peut dépasser 300 caractères.').default(''),
 });
 /**
- * Media: an image of the library, or a video hosted elsewhere (YouTube, Vimeo, PeerTube…) shown as a link card:
- * nothing is loaded from the host until the visitor follows the link (privacy; the CSP allows no frame).
+ * Media: an image of the library, or a video hosted elsewhere. A YouTube, Vimeo or Dailymotion video becomes a
+ * click-to-load player (video-embed.ts: the player's address is built here from a checked id; nothing is
+ * loaded from the host before the visitor clicks); any other https address (PeerTube included) is a link card.
  */
 export const MediaSettings = z
   .object({
@@ -61,7 +63,7 @@ export const MediaSettings = z
       } catch {
         /* not a URL */
       }
-      if (!ok) ctx.addIssue({ code: 'custom', path: ['videoUrl'], message: 'Indiquez l’adresse https de la vidéo (YouTube, Vimeo, PeerTube…).' });
+      if (!ok) ctx.addIssue({ code: 'custom', path: ['videoUrl'], message: 'Indiquez l’adresse https de la vidéo (YouTube, Vimeo, Dailymotion, PeerTube…).' });
       if (!s.caption) ctx.addIssue({ code: 'custom', path: ['caption'], message: 'Une vidéo a besoin d’une légende qui dit ce qu’elle montre.' });
     }
   });
@@ -229,7 +231,15 @@ export function tileView(tile: Tile, data: HomeData): Record<string, unknown> {
         } catch {
           /* validated already */
         }
-        return { video: { url: s.videoUrl, host } };
+        const embed = videoEmbedOf(s.videoUrl);
+        return {
+          video: {
+            url: s.videoUrl,
+            host,
+            // Only hosts the CSP lets the page frame get a player; the others stay a link card.
+            player: embed?.embeddable ? { embedUrl: embed.embedUrl, site: embed.siteName, title: `Vidéo : ${s.caption}` } : null,
+          },
+        };
       }
       const m = data.media.get(s.mediaId);
       return { picture: m?.picture ?? null, alt: s.alt || m?.alt || '' };
