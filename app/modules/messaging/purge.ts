@@ -1,13 +1,15 @@
 import type { Member } from '../../auth/member.js';
 import { currentTenant, db } from '../../db/index.js';
 import { recordAudit } from '../../lib/audit.js';
+import { SENDER_NAME_SQL } from './service.js';
 
 /** A sent message as administrators see it when looking for abuse (no body beyond a short extract). */
 export interface FoundMessage {
   id: string;
   subject: string;
   extract: string;
-  sender_id: string;
+  /** Null once the sender's membership is deleted (sender_name then is the name kept with the message). */
+  sender_id: string | null;
   sender_name: string;
   sent_at: Date;
   recipient_count: number;
@@ -18,7 +20,7 @@ export interface FoundMessage {
 export async function messagesFinder({ q, sender }: { q?: string; sender?: string }, limit = 50): Promise<FoundMessage[]> {
   const tenantId = currentTenant().id;
   const query = db()('messages as m')
-    .join('memberships as s', function () {
+    .leftJoin('memberships as s', function () {
       this.on('s.tenant_id', 'm.tenant_id').andOn('s.id', 'm.sender_id');
     })
     .where('m.tenant_id', tenantId)
@@ -28,7 +30,7 @@ export async function messagesFinder({ q, sender }: { q?: string; sender?: strin
       'm.subject',
       db().raw(`left(m.body_text, 200) as extract`),
       'm.sender_id',
-      db().raw(`s.first_name || ' ' || s.last_name as sender_name`),
+      db().raw(`${SENDER_NAME_SQL} as sender_name`),
       'm.sent_at',
       'm.recipient_count',
       db().raw(`(select count(*)::int from message_entries e where e.tenant_id = m.tenant_id and e.message_id = m.id) as copies`),
@@ -38,19 +40,25 @@ export async function messagesFinder({ q, sender }: { q?: string; sender?: strin
   if (q) query.andWhereRaw(`m.search @@ websearch_to_tsquery('preau_french', ?)`, [q]);
   if (sender) {
     const like = `%${sender.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query.andWhere((w) => w.whereRaw(`unaccent(s.first_name || ' ' || s.last_name) ilike unaccent(?)`, [like]).orWhereRaw(`unaccent(s.last_name || ' ' || s.first_name) ilike unaccent(?)`, [like]));
+    // A sender still in the school by either order of their names; a gone one by the name kept with the message.
+    query.andWhere((w) =>
+      w
+        .whereRaw(`unaccent(s.first_name || ' ' || s.last_name) ilike unaccent(?)`, [like])
+        .orWhereRaw(`unaccent(s.last_name || ' ' || s.first_name) ilike unaccent(?)`, [like])
+        .orWhereRaw(`s.id is null and unaccent(m.sender_name) ilike unaccent(?)`, [like]),
+    );
   }
   return query;
 }
 
 export async function sentMessageById(id: string): Promise<FoundMessage | undefined> {
   const [found] = await db()('messages as m')
-    .join('memberships as s', function () {
+    .leftJoin('memberships as s', function () {
       this.on('s.tenant_id', 'm.tenant_id').andOn('s.id', 'm.sender_id');
     })
     .where({ 'm.tenant_id': currentTenant().id, 'm.id': id })
     .whereNotNull('m.sent_at')
-    .select('m.id', 'm.subject', db().raw(`'' as extract`), 'm.sender_id', db().raw(`s.first_name || ' ' || s.last_name as sender_name`), 'm.sent_at', 'm.recipient_count', db().raw('0 as copies'));
+    .select('m.id', 'm.subject', db().raw(`'' as extract`), 'm.sender_id', db().raw(`${SENDER_NAME_SQL} as sender_name`), 'm.sent_at', 'm.recipient_count', db().raw('0 as copies'));
   return found;
 }
 

@@ -22,7 +22,10 @@ export const MAX_BODY_BYTES = 200_000;
 export interface MessageRow {
   tenant_id: string;
   id: string;
-  sender_id: string;
+  /** Null once the sender's membership is deleted: the message stays, under sender_name. */
+  sender_id: string | null;
+  /** The sender's name when the message was written (null on rows written by other means). */
+  sender_name: string | null;
   thread_id: string;
   parent_id: string | null;
   subject: string;
@@ -69,6 +72,8 @@ export interface ListedMessage {
   subject: string;
   preview: string;
   sender_name: string;
+  /** The sender's membership is deleted: sender_name is the name kept with the message. */
+  sender_gone: boolean;
   recipients: RecipientOption[];
   received_at: Date;
   read: boolean;
@@ -128,6 +133,7 @@ export async function mailboxPageOf(tenant: TenantRef, member: Member, place: Pl
     subject: r.subject || '(sans objet)',
     preview: r.preview,
     sender_name: r.sender_name,
+    sender_gone: Boolean(r.sender_gone),
     recipients: r.recipients ?? [],
     received_at: new Date(r.received_at),
     read: r.read,
@@ -176,10 +182,24 @@ export async function messageFor(member: Member, id: string): Promise<{ message:
   return message ? { message, entry } : undefined;
 }
 
+/** The gone sender's suffix, as mailbox_page() (migration 20261123111030) writes it too. */
+export const DEPARTED = ' (a quitté l’établissement)';
+/** A gone sender whose name was not kept. */
+export const UNKNOWN_DEPARTED = 'Ancien membre de l’établissement';
+
+/**
+ * SQL for the sender's name shown with a message `m` whose sender membership is left-joined as `s`: their
+ * current name while they are in the school, else the name kept with the message and DEPARTED.
+ */
+export const SENDER_NAME_SQL = `case when s.id is not null then s.first_name || ' ' || s.last_name
+  when m.sender_name is not null then m.sender_name || '${DEPARTED.replace(/'/g, "''")}'
+  else '${UNKNOWN_DEPARTED.replace(/'/g, "''")}' end`;
+
 export interface ThreadItem {
   message: MessageRow;
   entry: EntryRow;
   sender_name: string;
+  sender_gone: boolean;
   attachments: AttachmentRow[];
 }
 
@@ -189,11 +209,11 @@ export async function threadOf(member: Member, threadId: string): Promise<Thread
     .join('messages as m', function () {
       this.on('m.tenant_id', 'e.tenant_id').andOn('m.id', 'e.message_id');
     })
-    .join('memberships as s', function () {
+    .leftJoin('memberships as s', function () {
       this.on('s.tenant_id', 'm.tenant_id').andOn('s.id', 'm.sender_id');
     })
     .where({ 'e.tenant_id': t(), 'e.owner_id': member.membershipId, 'm.thread_id': threadId })
-    .select('m.*', db().raw(`to_jsonb(e) as entry`), db().raw(`s.first_name || ' ' || s.last_name as sender_name`))
+    .select('m.*', db().raw(`to_jsonb(e) as entry`), db().raw(`${SENDER_NAME_SQL} as shown_sender_name`))
     .orderBy('m.sent_at', 'asc');
   const ids = rows.map((r: any) => r.id);
   const attachments: AttachmentRow[] = ids.length
@@ -204,8 +224,8 @@ export async function threadOf(member: Member, threadId: string): Promise<Thread
     await db()('message_entries').where({ tenant_id: t(), owner_id: member.membershipId }).whereIn('message_id', unread).update({ read_at: now() });
   }
   return rows.map((r: any) => {
-    const { entry, sender_name, search: _search, ...message } = r;
-    return { message, entry, sender_name, attachments: attachments.filter((a) => a.message_id === r.id) };
+    const { entry, shown_sender_name, search: _search, ...message } = r;
+    return { message, entry, sender_name: shown_sender_name, sender_gone: message.sender_id == null, attachments: attachments.filter((a) => a.message_id === r.id) };
   });
 }
 
@@ -227,6 +247,7 @@ export async function draftCreator(member: Member, fields: Partial<Pick<MessageR
     tenant_id: t(),
     id,
     sender_id: member.membershipId,
+    sender_name: member.displayName,
     thread_id: fields.thread_id ?? id,
     parent_id: fields.parent_id ?? null,
     subject: fields.subject ?? '',
@@ -263,20 +284,42 @@ function prefixed(prefix: string, subject: string): string {
 
 const quoteDate = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Paris' });
 
-async function senderName(senderId: string): Promise<string> {
-  const s = await db()('memberships').where({ tenant_id: t(), id: senderId }).first('first_name', 'last_name');
-  return s ? `${s.first_name} ${s.last_name}` : 'un ancien membre';
+/** The name a message is quoted under: its sender's current name, or the one kept with it once they are gone. */
+async function senderName(original: MessageRow): Promise<string> {
+  const s = original.sender_id ? await db()('memberships').where({ tenant_id: t(), id: original.sender_id }).first('first_name', 'last_name') : undefined;
+  return s ? `${s.first_name} ${s.last_name}` : (original.sender_name ?? UNKNOWN_DEPARTED);
 }
 
-/** A draft answering a message: to its sender (or, for "reply all", also to its other recipients), quoted. */
+/**
+ * Why a reply cannot reach the sender of the message it answers (French, for the compose form), or undefined:
+ * their membership was deleted, or they left the school. Only for a draft answering a message (parent_id).
+ */
+export async function unreachableSenderNotice(member: Member, draft: MessageRow): Promise<string | undefined> {
+  if (!draft.parent_id) return undefined;
+  const parent = await messageFor(member, draft.parent_id);
+  if (!parent || parent.message.sender_id === member.membershipId) return undefined;
+  const original = parent.message;
+  const s = original.sender_id
+    ? await db()('memberships').where({ tenant_id: t(), id: original.sender_id }).first('first_name', 'last_name', 'left_at')
+    : undefined;
+  if (s && !s.left_at) return undefined;
+  const name = s ? `${s.first_name} ${s.last_name}` : (original.sender_name ?? 'L’expéditeur de ce message');
+  return `${name} a quitté l’établissement et ne peut plus recevoir de messages : votre réponse ne lui parviendra pas.`;
+}
+
+/**
+ * A draft answering a message: to its sender (or, for "reply all", also to its other recipients), quoted. A
+ * sender who is gone (sender_id null) is simply not a recipient: the compose form says why
+ * (unreachableSenderNotice).
+ */
 export async function replyDrafter(member: Member, original: MessageRow, all: boolean): Promise<MessageRow> {
   const keys = new Set<string>();
   const mine = `m:${member.membershipId}`;
-  if (original.sender_id !== member.membershipId) keys.add(`m:${original.sender_id}`);
+  if (original.sender_id && original.sender_id !== member.membershipId) keys.add(`m:${original.sender_id}`);
   if (all || original.sender_id === member.membershipId) for (const r of original.recipients ?? []) keys.add(r.key);
   keys.delete(mine);
   const recipients = keys.size ? await describeRecipients(member, [...keys]) : [];
-  const name = await senderName(original.sender_id);
+  const name = await senderName(original);
   // Quoted as plain lines: the editor (trix) flattens paragraphs nested in a quote into one line.
   const lines = escapeHtml(original.body_text).replace(/\n/g, '<br>');
   const quoted = `<div><br></div><blockquote>Le ${escapeHtml(quoteDate.format(new Date(original.sent_at!)))}, ${escapeHtml(name)} a écrit :<br>${lines}</blockquote>`;
@@ -285,7 +328,7 @@ export async function replyDrafter(member: Member, original: MessageRow, all: bo
 
 /** A draft forwarding a message, with its attachments, to recipients still to choose. */
 export async function forwardDrafter(member: Member, original: MessageRow): Promise<MessageRow> {
-  const name = await senderName(original.sender_id);
+  const name = await senderName(original);
   const header = `<div><br></div><p>-------- Message transféré --------<br>De : ${escapeHtml(name)}<br>Date : ${escapeHtml(quoteDate.format(new Date(original.sent_at!)))}<br>Objet : ${escapeHtml(original.subject)}</p>`;
   const draft = await draftCreator(member, { subject: prefixed('TR', original.subject), body_html: header + original.body_html });
   const files: AttachmentRow[] = await db()('message_attachments').where({ tenant_id: t(), message_id: original.id });
@@ -328,7 +371,7 @@ export async function messageSender(member: Member, draft: MessageRow, input: Dr
   const [message] = await db()('messages')
     .where({ tenant_id: t(), id: saved.id, sender_id: member.membershipId })
     .whereNull('sent_at')
-    .update({ sent_at: at, updated_at: at, recipient_count: memberIds.length, external_addresses: external })
+    .update({ sent_at: at, updated_at: at, sender_name: member.displayName, recipient_count: memberIds.length, external_addresses: external })
     .returning('*');
   if (!message) return { ok: false, status: 422, message: 'Ce brouillon a déjà été envoyé.' };
   const entries = [
