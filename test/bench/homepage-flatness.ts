@@ -18,7 +18,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_FLAGS } from '../../app/server-flags.js';
 import { freePort, request } from './http.js';
 import type { LoadResult } from './load.js';
 
@@ -38,8 +37,8 @@ interface Child {
 const children: Child[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function startNode(cpu: string, script: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Child {
-  const nodeArgs = [...nodeFlags, '--import', 'tsx', ...script];
+function startNode(cpu: string, script: string[], env: NodeJS.ProcessEnv): Child {
+  const nodeArgs = ['--import', 'tsx', ...script];
   const [cmd, args] = PIN ? ['taskset', ['-c', cpu, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const proc = spawn(cmd, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const child: Child = { proc, lines: [], exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))) };
@@ -105,7 +104,7 @@ async function measure(schools: number): Promise<Measure> {
     const info = [...seeder.lines].reverse().find((l) => l.startsWith('{'));
     if (code !== 0 || !info) throw new Error(`synthetic schools failed:\n${seeder.lines.slice(-30).join('\n')}`);
     console.log(`flatness: ${JSON.parse(info).schools} schools in the database (${((Date.now() - t0) / 1000).toFixed(0)} s to make them)`);
-    const server = startNode('0', ['app/main.ts', 'serve'], env, SERVER_NODE_FLAGS);
+    const server = startNode('0', ['app/main.ts', 'serve'], env);
     const host = `${TENANT}.localhost:${port}`;
     for (let ok = false, deadline = Date.now() + 120_000; !ok; ) {
       if (Date.now() > deadline) throw new Error(`server not healthy:\n${server.lines.slice(-30).join('\n')}`);

@@ -29,7 +29,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_FLAGS } from '../../app/server-flags.js';
 import { freePort, request, setCookie, type SimpleResponse } from './http.js';
 import type { LoadArgs, LoadResult } from './load.js';
 
@@ -127,8 +126,8 @@ const children: Child[] = [];
 const MAX_LINES = 5_000;
 
 /** Starts `node --import tsx <script> ...args` (pinned to `cpu`), in its own process group. */
-function startNode(name: string, cpu: string, script: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Child {
-  const nodeArgs = [...nodeFlags, '--import', 'tsx', ...script];
+function startNode(name: string, cpu: string, script: string[], env: NodeJS.ProcessEnv): Child {
+  const nodeArgs = ['--import', 'tsx', ...script];
   const [cmd, args] = PIN ? ['taskset', ['-c', cpu, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const proc = spawn(cmd, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const child: Child = { name, proc, lines: [], seen: 0, exited: Promise.resolve(null) };
@@ -456,7 +455,7 @@ async function main(): Promise<number> {
       console.log(`bench: ${info.written} synthetic message(s) written in ${((Date.now() - t0) / 1000).toFixed(1)} s; the demo teacher's inbox holds ${info.inbox}`);
     }
     const started = Date.now();
-    const server = startNode('server', SERVER_CPU, ['app/main.ts', 'serve'], serverEnv, SERVER_NODE_FLAGS);
+    const server = startNode('server', SERVER_CPU, ['app/main.ts', 'serve'], serverEnv);
     await waitHealthy(server, port);
     console.log(`bench: server pid ${server.proc.pid} ready on 127.0.0.1:${port} in ${((Date.now() - started) / 1000).toFixed(1)} s (DATA_DIR ${dataDir})`);
     const bootLines = server.seen;

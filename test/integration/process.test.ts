@@ -5,7 +5,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SERVER_NODE_FLAGS } from '../../app/server-flags.js';
 
 // The server as a new user starts it: the CLI, the embedded database on an empty DATA_DIR, production mode,
 // no secret. Whatever database the rest of the suite uses, this one is the embedded default.
@@ -40,7 +39,7 @@ function request(port: number, p: string, opts: { method?: string; cookie?: stri
 async function start(port: number): Promise<{ child: ChildProcess; output: () => string; ms: number }> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', 'app/main.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (out += c));
@@ -100,7 +99,7 @@ describe('the server process', () => {
   it('stops with one clear line on a bad setting', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: 'quatre-vingts', DATA_DIR: dataDir };
     delete env.DATABASE_URL;
-    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', 'app/main.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr!.on('data', (c) => (err += c));
     expect(await exitOf(child)).toBe(1);

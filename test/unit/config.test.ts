@@ -1,5 +1,4 @@
 (globalThis as any).__noDatabase = true;
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../app/config.js';
 
@@ -34,13 +33,5 @@ describe('configuration', () => {
       expect(String((e as Error).message).split('\n')).toHaveLength(1);
       expect((e as Error).message).toMatch(/PORT.*SMTP_URL|SMTP_URL.*PORT/);
     }
-  });
-});
-
-describe('the serving process’s Node flags', () => {
-  it('are the ones `npm start` gives, so the bench and the process tests run the server as users do', async () => {
-    const { SERVER_NODE_FLAGS } = await import('../../app/server-flags.js');
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    expect(pkg.scripts.start).toBe(`node ${SERVER_NODE_FLAGS.join(' ')} --import tsx app/main.ts serve`);
   });
 });
