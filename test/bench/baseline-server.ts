@@ -10,9 +10,12 @@
  *              autoescaped (what rendering the page "from memory" costs);
  *   /r/<name>  the page as one literal with only {{ title }} substituted (a cheaper render);
  *   /s/<name>  the bytes as a fixed string, no template (Koa's ceiling, for information).
- * Prints one line `READY <json>` on stdout once listening.
+ * and, on a second port (`barePort` in the READY line), a bare node:http server without Koa:
+ *   /<name>    the bytes as one Buffer (the ceiling of any Node server answering from memory on this core).
+ * Prints one line `READY <json>` on stdout once both are listening.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import Koa from 'koa';
 import nunjucks from 'nunjucks';
 import { LOOPBACK } from './http.js';
@@ -95,10 +98,26 @@ app.use((ctx) => {
   ctx.body = typeof target === 'string' ? target : target.template.render(target.context);
 });
 
-const server = app.listen(Number(process.env.PORT ?? 0), LOOPBACK, () => {
-  const { port } = server.address() as { port: number };
-  process.stdout.write(`READY ${JSON.stringify({ port, pages: report })}\n`);
+const bytes = new Map(Object.entries(pages).map(([name, html]) => [`/${name}`, Buffer.from(html)]));
+const bare = http.createServer((req, res) => {
+  const body = bytes.get(req.url ?? '');
+  if (!body) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': body.length }).end(body);
 });
-const stop = () => server.close(() => process.exit(0));
+
+const server = app.listen(Number(process.env.PORT ?? 0), LOOPBACK, () => {
+  bare.listen(0, LOOPBACK, () => {
+    const { port } = server.address() as { port: number };
+    const { port: barePort } = bare.address() as { port: number };
+    process.stdout.write(`READY ${JSON.stringify({ port, barePort, pages: report })}\n`);
+  });
+});
+const stop = () => {
+  bare.close();
+  server.close(() => process.exit(0));
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -14,7 +14,8 @@
  *   BENCH_ONLY         measure only the page with this path or name (e.g. /espace, article)
  *   BENCH_DATA_DIR     use this DATA_DIR (kept) instead of a fresh temporary one (removed)
  *   BENCH_EXTRA=1      also measure, for information, the cheaper yardstick variants (literal page with
- *                      only {{ title }}, and Koa sending the bytes as a fixed string)
+ *                      only {{ title }}, Koa sending the bytes as a fixed string, and a bare node:http server
+ *                      sending them as one Buffer: the ceiling of any Node server on this core)
  *   BENCH_ARTICLES     first give demo-college this many synthetic live articles (default 10000: the issue's search
  *                      target is over 10,000 articles; 0 for none; test/bench/synthetic-articles.ts,
  *                      run before the server starts)
@@ -484,7 +485,7 @@ async function main(): Promise<number> {
     const basePort = await freePort();
     const baseline = startNode('yardstick', SERVER_CPU, ['test/bench/baseline-server.ts', pagesFile], { ...process.env, PORT: String(basePort), NODE_ENV: 'production' });
     const readyDeadline = Date.now() + 60_000;
-    let ready: { pages: Record<string, { bytes: number; variables: number; identical: boolean }> } | undefined;
+    let ready: { barePort: number; pages: Record<string, { bytes: number; variables: number; identical: boolean }> } | undefined;
     while (!ready && Date.now() < readyDeadline) {
       if (baseline.exitCode !== undefined) throw new BenchError(`the yardstick server exited (code ${baseline.exitCode}):\n${tail(baseline)}`);
       const line = baseline.lines.find((l) => l.startsWith('READY '));
@@ -525,6 +526,8 @@ async function main(): Promise<number> {
       rows.push({ label: 'info: literal page + {{ title }}', kb, r: literal });
       const fixed = await load('fixed string', { ...common, port: basePort, path: '/s/home', headers: {} });
       rows.push({ label: 'info: Koa fixed string', kb, r: fixed });
+      const bare = await load('bare node:http', { ...common, port: ready.barePort, path: '/home', headers: {} });
+      rows.push({ label: 'info: bare node:http, one Buffer', kb, r: bare });
     }
 
     // 6. Report.
