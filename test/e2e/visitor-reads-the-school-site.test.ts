@@ -66,6 +66,18 @@ describe.skipIf(!chromiumAvailable)('a visitor', () => {
     await page.waitForURL(/\/articles\//);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Concert de la chorale');
 
+    // More than ten matches: ten a page, the next ones through the page links.
+    await page.goto(b.url(school, '/recherche?q=college'));
+    expect(await page.locator('#resultats h2').textContent()).toBe('12 articles trouvés pour « college »');
+    expect(await page.locator('#resultats .search-hit').count()).toBe(10);
+    const resultPages = page.getByRole('navigation', { name: 'Pages de résultats' });
+    expect(await resultPages.getByRole('link', { name: 'Page 1' }).getAttribute('aria-current')).toBe('page');
+    await expectNoAxeViolations(page, 'recherche page 1');
+    await resultPages.getByRole('link', { name: 'Page suivante' }).click();
+    await page.waitForURL(/\/recherche\?q=college&page=2$/);
+    expect(await page.locator('#resultats .search-hit').count()).toBe(2);
+    await expectNoAxeViolations(page, 'recherche page 2');
+
     // Without JavaScript-driven search, the plain form works too (full page).
     await page.goto(b.url(school, '/recherche?q=cross'));
     expect(await page.locator('#resultats .search-hit').count()).toBe(1);
