@@ -7,7 +7,8 @@ import { liveNotices } from '../notices/service.js';
 
 /**
  * /espace: the live notices for the member (alerts first), their services (from the rights, only those that
- * have a page today: the catalogue's `available`), who they are, and for a guardian each child. The notices are one statement outside any transaction (liveNotices).
+ * have a page today: the catalogue's `available`), who they are, and for a guardian each child. The notices
+ * are one statement outside any transaction (liveNotices).
  */
 export const dashboardRouter = new Router();
 
