@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -8,7 +7,7 @@ import { openAndUse, prepare } from './boot.js';
 import { migrateLatest } from './db/migrate.js';
 import { seedDemo, demoIsSeeded } from './db/seed-demo.js';
 import { log } from './lib/log.js';
-import { createApp, httpHandler, lifecycle } from './server.js';
+import { createApp, lifecycle } from './server.js';
 import { pageCacheListenerStopper } from './http/page-cache.js';
 import { closeMailTransport } from './modules/mailing/transport.js';
 import { startOutboxWorker } from './modules/mailing/worker.js';
@@ -40,7 +39,7 @@ async function serve() {
     console.log(`Données de démonstration chargées en ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   }
   const app = createApp();
-  const server = http.createServer(httpHandler(app)).listen(cfg.port, cfg.host);
+  const server = app.listen(cfg.port, cfg.host);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const port = (server.address() as { port: number }).port;

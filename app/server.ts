@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Koa, { type Context, type Next } from 'koa';
@@ -11,11 +11,11 @@ import { csrfToken, isHttps, loadMember, verifyCsrf } from './auth/middleware.js
 import { authRouter } from './auth/routes.js';
 import { ERROR_PAGES, HttpError } from './http/errors.js';
 import { render } from './http/render.js';
-import { log, logRequest, requestIdFrom } from './lib/log.js';
+import { log } from './lib/log.js';
 import { hostOf, tenantForHost } from './tenancy/registry.js';
 import { tenantAssetsRouter } from './tenancy/assets.js';
 import { homepageRouter } from './modules/homepage/routes.js';
-import { pageCache, servedFromPageCache } from './http/page-cache.js';
+import { pageCache } from './http/page-cache.js';
 import { securityHeadersFor } from './http/security-headers.js';
 import { dashboardRouter } from './modules/dashboard/routes.js';
 import { adminRouter } from './modules/admin/routes.js';
@@ -35,14 +35,21 @@ export const lifecycle = { ready: true };
 
 /** Request id, timing and one log line per request with its school. */
 async function requestLog(ctx: Context, next: Next) {
-  const startedAt = process.hrtime.bigint();
-  const id = requestIdFrom(ctx.get('X-Request-Id'));
+  const started = process.hrtime.bigint();
+  // A proxy's request id is kept when it looks like one, so logs of both can be joined.
+  const given = ctx.get('X-Request-Id');
+  const id = /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : crypto.randomUUID();
   ctx.state.requestId = id;
   ctx.set('X-Request-Id', id);
   try {
     await next();
   } finally {
-    logRequest({ req: id, tenant: ctx.state.tenant?.slug, method: ctx.method, path: ctx.path, status: ctx.status, startedAt });
+    const level = ctx.status >= 500 ? 'error' : 'info';
+    if (log.isLevelEnabled(level)) {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const line = { req: id, tenant: ctx.state.tenant?.slug, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 };
+      log[level](line, 'request');
+    }
   }
 }
 
@@ -141,18 +148,6 @@ export const ROUTERS = [
   messagingRouter,
   messagingSettingsRouter,
 ];
-
-/**
- * The HTTP handler of the process: a visitor's cached public page is answered from its bytes before Koa
- * (page-cache.ts: servedFromPageCache, the same answer Koa's pageCache middleware gives), everything else goes
- * through the Koa application.
- */
-export function httpHandler(app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
-  const koa = app.callback();
-  return (req, res) => {
-    if (!servedFromPageCache(req, res)) void koa(req, res);
-  };
-}
 
 /** Builds the Koa application. The order of the middleware below is the architecture. */
 export function createApp(): Koa {

@@ -14,11 +14,7 @@ export function isHttps(ctx: Context): boolean {
 }
 
 export function sessionCookieName(ctx: Context): string {
-  return sessionCookieNameFor(isHttps(ctx));
-}
-
-export function sessionCookieNameFor(https: boolean): string {
-  return https ? '__Host-preau_session' : 'preau_session';
+  return isHttps(ctx) ? '__Host-preau_session' : 'preau_session';
 }
 
 export function csrfCookieName(ctx: Context): string {

@@ -1,12 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
 import pg from 'pg';
-import { isHttps, sessionCookieName, sessionCookieNameFor } from '../auth/middleware.js';
+import { isHttps, sessionCookieName } from '../auth/middleware.js';
 import { config } from '../config.js';
 import { currentDatabase, systemDb } from '../db/index.js';
 import { now } from '../lib/clock.js';
-import { log, logRequest, requestIdFrom } from '../lib/log.js';
-import { securityHeadersFor } from './security-headers.js';
+import { log } from '../lib/log.js';
 
 /**
  * Visitors' public pages — the homepage, rubric pages, article pages — cached per school as bytes and served
@@ -40,8 +38,6 @@ interface Entry {
   validUntil: number;
   /** Tenants whose changes alter this page: the school and the institutions it shows. */
   deps: string[];
-  /** For the log line of the requests it answers. */
-  tenantSlug: string;
 }
 
 const entries = new Map<string, Entry>();
@@ -184,71 +180,12 @@ async function nextPublicationChange(tenantId: string): Promise<Date | null> {
   return rows[0]?.at ? new Date(rows[0].at) : null;
 }
 
-/**
- * Keyed by the address as the visitor reached it (scheme, Host, path and query): one host is one school, and
- * pages link to the institutions' portals the way the school was reached.
- */
-function keyOf(https: boolean, host: string | undefined, url: string | undefined): string {
-  return `${https ? 'https' : 'http'}://${(host ?? '').toLowerCase()}${url ?? ''}`;
-}
-
-/**
- * A stored page answered straight from Node's request, before Koa: the hottest path of the platform (the
- * homepage at 8:00 on a Monday) skips the middleware stack entirely. Answers exactly what the pageCache
- * middleware below would for the same request — same test of what may be served, same headers (the security
- * headers, X-Request-Id, the stored ones), same log line — and returns false for anything else, which then goes
- * through Koa (that also stores the pages).
- */
-export function servedFromPageCache(req: IncomingMessage, res: ServerResponse): boolean {
-  if (!listenerOk || entries.size === 0) return false;
-  const method = req.method;
-  if (method !== 'GET' && method !== 'HEAD') return false;
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  if (q >= 0 && !CACHEABLE_QUERY.test(url.slice(q + 1))) return false;
-  if (req.headers['hx-request']) return false;
-  const https = requestIsHttps(req);
-  // Any cookie of that name, even empty or malformed, goes to Koa (which decides what a session is).
-  if (req.headers.cookie?.includes(sessionCookieNameFor(https))) return false;
-  const key = keyOf(https, req.headers.host, url);
-  const hit = entries.get(key);
-  if (!hit) return false;
-  if (hit.validUntil <= now().getTime()) {
-    drop(key);
-    return false;
-  }
-  const startedAt = process.hrtime.bigint();
-  const id = requestIdFrom(req.headers['x-request-id'] as string | undefined);
-  const headers: Record<string, string | number> = {
-    ...securityHeadersFor(https),
-    'X-Request-Id': id,
-    'Content-Type': hit.type,
-    'Cache-Control': hit.cacheControl,
-    'X-Page-Cache': 'hit',
-    'Content-Length': hit.body.length,
-  };
-  if (hit.vary) headers.Vary = hit.vary;
-  res.writeHead(200, headers);
-  res.end(method === 'HEAD' ? undefined : hit.body);
-  logRequest({ req: id, tenant: hit.tenantSlug, method, path: q >= 0 ? url.slice(0, q) : url, status: 200, startedAt });
-  return true;
-}
-
-/** isHttps() of auth/middleware.ts, from the bare request (Koa's ctx.secure: X-Forwarded-Proto behind a trusted proxy). */
-function requestIsHttps(req: IncomingMessage): boolean {
-  const cfg = config();
-  if (cfg.https) return true;
-  if (!cfg.trustProxy) return false;
-  const forwarded = req.headers['x-forwarded-proto'];
-  const proto = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return proto ? proto === 'https' : Boolean((req.socket as { encrypted?: boolean }).encrypted);
-}
-
 /** The middleware (see the comment at the top for where to mount it). */
 export async function pageCache(ctx: Context, next: Next): Promise<void> {
   if (!cacheable(ctx)) return next();
   const tenantId: string = ctx.state.tenant.id;
-  const key = keyOf(isHttps(ctx), ctx.get('Host'), ctx.url);
+  // Keyed by the address too: pages link to the institutions' portals the way the school was reached.
+  const key = `${tenantId} ${isHttps(ctx) ? 'https' : 'http'}://${ctx.get('Host').toLowerCase()}${ctx.url}`;
   const hit = entries.get(key);
   if (hit && listenerOk) {
     if (hit.validUntil > now().getTime()) {
@@ -283,7 +220,6 @@ export async function pageCache(ctx: Context, next: Next): Promise<void> {
     vary: String(ctx.response.get('Vary') || ''),
     validUntil: until,
     deps: [tenantId, ...(hint.deps ?? [])],
-    tenantSlug: ctx.state.tenant.slug,
   });
   ctx.set('X-Page-Cache', 'miss');
 }

@@ -1,10 +1,10 @@
-import http from 'node:http';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { createApp, httpHandler } from '../../app/server.js';
+import { createApp } from '../../app/server.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 
 const require = createRequire(import.meta.url);
@@ -26,7 +26,7 @@ export function useBrowser() {
   const state = {} as { browser: Browser; server: http.Server; port: number };
   beforeAll(async () => {
     if (!chromiumAvailable) return;
-    state.server = http.createServer(httpHandler(createApp())).listen(0, '127.0.0.1');
+    state.server = createApp().listen(0, '127.0.0.1');
     await new Promise((r) => state.server.once('listening', r));
     state.port = (state.server.address() as AddressInfo).port;
     state.browser = await chromium.launch({

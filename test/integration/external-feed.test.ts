@@ -7,7 +7,7 @@ import { tenantTx } from '../../app/db/index.js';
 import { enqueueJob, runDueJobs } from '../../app/jobs/queue.js';
 import { pageCache, pageCacheListenerStarter, pageCacheListenerStopper } from '../../app/http/page-cache.js';
 import { externalFeedRefresher, FEED_QUEUE, feedPolicy } from '../../app/modules/homepage/external-feed.js';
-import { createApp, httpHandler } from '../../app/server.js';
+import { createApp } from '../../app/server.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 import { buildMember, buildTenant } from '../fixtures/factories.js';
 import { Client, csrfFrom, hostOf } from '../fixtures/http.js';
@@ -63,7 +63,7 @@ function appWithCache(): Koa {
 }
 const app = appWithCache();
 const visit = async (t: Tenant) => {
-  const res = await supertest(httpHandler(app)).get('/').set('Host', hostOf(t));
+  const res = await supertest(app.callback()).get('/').set('Host', hostOf(t));
   return { text: res.text, cache: res.headers['x-page-cache'] as string | undefined };
 };
 

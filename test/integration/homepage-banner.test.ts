@@ -1,4 +1,3 @@
-import { httpHandler } from '../../app/server.js';
 import sharp from 'sharp';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +18,7 @@ async function managerClient() {
 }
 
 const upload = (c: Client, school: { slug: string }, _csrf: string, fields: Record<string, string>, file?: { bytes: Buffer; name: string }) => {
-  let req = supertest(httpHandler(testApp())).post(`/publication/accueil/banniere?_csrf=${encodeURIComponent(_csrf)}`).set('Host', hostOf(school)).set('Cookie', c.cookieHeader());
+  let req = supertest(testApp().callback()).post(`/publication/accueil/banniere?_csrf=${encodeURIComponent(_csrf)}`).set('Host', hostOf(school)).set('Cookie', c.cookieHeader());
   for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
   if (file) req = req.attach('file', file.bytes, { filename: file.name, contentType: 'application/octet-stream' });
   return req;

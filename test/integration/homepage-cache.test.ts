@@ -5,7 +5,7 @@ import { ownerTenantTx } from '../../app/db/index.js';
 import { advanceClock, resetClock } from '../../app/lib/clock.js';
 import { newId } from '../../app/lib/ids.js';
 import { pageCache, pageCacheListenerStarter, pageCacheListenerStopper } from '../../app/http/page-cache.js';
-import { createApp, httpHandler } from '../../app/server.js';
+import { createApp } from '../../app/server.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 import { buildMember, buildTenant } from '../fixtures/factories.js';
 import { Client, csrfFrom, hostOf } from '../fixtures/http.js';
@@ -33,7 +33,7 @@ afterEach(() => resetClock());
 afterAll(() => pageCacheListenerStopper());
 
 async function visit(tenant: Tenant) {
-  const res = await supertest(httpHandler(app)).get('/').set('Host', hostOf(tenant));
+  const res = await supertest(app.callback()).get('/').set('Host', hostOf(tenant));
   return { status: res.status, text: res.text, cache: res.headers['x-page-cache'], cookie: res.headers['set-cookie'] };
 }
 
@@ -75,7 +75,7 @@ describe('the homepage cache', () => {
     const member = await buildMember(school);
     const c = Client.for(school);
     await c.signIn(member.login, member.password);
-    const asMember = await supertest(httpHandler(app)).get('/').set('Host', hostOf(school)).set('Cookie', c.cookieHeader());
+    const asMember = await supertest(app.callback()).get('/').set('Host', hostOf(school)).set('Cookie', c.cookieHeader());
     expect(asMember.headers['x-page-cache']).toBeUndefined();
     expect(asMember.text).toContain('Aller à mon espace');
   });

@@ -1,4 +1,3 @@
-import { httpHandler } from '../../app/server.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ownerTenantTx, tenantTx } from '../../app/db/index.js';
 import { advanceClock, resetClock } from '../../app/lib/clock.js';
@@ -117,11 +116,11 @@ describe('rubric mailing lists', () => {
     expect(confirm.text).toContain('Me désabonner');
     expect(await rowsOf(school, 'mailing_subscriptions', { rubric_id: rubricId })).toHaveLength(1);
     // The mail system's one-click POST: no cookie, no Origin, no CSRF token, just the RFC 8058 body.
-    const oneClick = await supertest(httpHandler(testApp())).post(url.pathname).set('Host', hostOf(school)).type('form').send('List-Unsubscribe=One-Click');
+    const oneClick = await supertest(testApp().callback()).post(url.pathname).set('Host', hostOf(school)).type('form').send('List-Unsubscribe=One-Click');
     expect(oneClick.status).toBe(200);
     expect(await rowsOf(school, 'mailing_subscriptions', { rubric_id: rubricId })).toHaveLength(0);
     // The same path without the RFC body is still subject to the CSRF check.
-    const forged = await supertest(httpHandler(testApp())).post(url.pathname).set('Host', hostOf(school)).type('form').send('x=1');
+    const forged = await supertest(testApp().callback()).post(url.pathname).set('Host', hostOf(school)).type('form').send('x=1');
     expect(forged.status).toBe(403);
 
     // The next article is not sent to that address.

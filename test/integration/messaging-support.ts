@@ -1,4 +1,3 @@
-import { httpHandler } from '../../app/server.js';
 import supertest from 'supertest';
 import { expect } from 'vitest';
 import { ownerTenantTx } from '../../app/db/index.js';
@@ -27,7 +26,7 @@ export async function person(tenant: Tenant, opts: Parameters<typeof buildMember
 export async function post(p: Person, path: string, fields: Record<string, string | string[]> = {}, headers: Record<string, string> = {}) {
   const body = new URLSearchParams({ _csrf: p.csrf });
   for (const [k, v] of Object.entries(fields)) for (const one of ([] as string[]).concat(v)) body.append(k, one);
-  const req = supertest(httpHandler(testApp()))
+  const req = supertest(testApp().callback())
     .post(path)
     .set('Host', p.c.host)
     .set('Origin', `http://${p.c.host}`)

@@ -1,4 +1,3 @@
-import { httpHandler } from '../../app/server.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import supertest from 'supertest';
 import { ownerTenantTx } from '../../app/db/index.js';
@@ -135,7 +134,7 @@ describe('replies, forwards, conversations', () => {
     const b = await person(school, { profile: 'teacher', firstName: 'Bruno', lastName: 'Petit' });
     const c = await person(school, { profile: 'staff', firstName: 'Chloé', lastName: 'Roux' });
     const first = await newDraft(a);
-    const up = await supertest(httpHandler(testApp()))
+    const up = await supertest(testApp().callback())
       .post(`/messagerie/brouillons/${first}/pieces-jointes?_csrf=${encodeURIComponent(a.csrf)}`)
       .set('Host', a.c.host)
       .set('Origin', `http://${a.c.host}`)
@@ -360,7 +359,7 @@ describe('isolation inside a school', () => {
     const b = await person(school, { profile: 'teacher' });
     const outsider = await person(school, { profile: 'teacher' });
     const draft = await newDraft(a);
-    await supertest(httpHandler(testApp()))
+    await supertest(testApp().callback())
       .post(`/messagerie/brouillons/${draft}/pieces-jointes?_csrf=${encodeURIComponent(a.csrf)}`)
       .set('Host', a.c.host)
       .set('Origin', `http://${a.c.host}`)
@@ -378,10 +377,10 @@ describe('isolation inside a school', () => {
     expect(await rowsOf(school, 'messages', { sender_id: outsider.m.membershipId })).toEqual([]);
     expect((await rowsOf(school, 'message_entries', { message_id: draft, owner_id: b.m.membershipId }))[0].trashed_at).toBeNull();
     // Visitors are sent to sign in; the unread count is for members only.
-    const visitor = await supertest(httpHandler(testApp())).get('/messagerie').set('Host', a.c.host);
+    const visitor = await supertest(testApp().callback()).get('/messagerie').set('Host', a.c.host);
     expect(visitor.status).toBe(303);
-    expect((await supertest(httpHandler(testApp())).get('/messagerie/non-lus').set('Host', a.c.host)).status).toBe(303);
-    const home = await supertest(httpHandler(testApp())).get('/').set('Host', a.c.host);
+    expect((await supertest(testApp().callback()).get('/messagerie/non-lus').set('Host', a.c.host)).status).toBe(303);
+    const home = await supertest(testApp().callback()).get('/').set('Host', a.c.host);
     expect(home.status).toBe(200);
     expect(home.text).not.toContain('/messagerie/non-lus');
     expect(home.headers['set-cookie']).toBeUndefined();
@@ -398,7 +397,7 @@ describe('isolation inside a school', () => {
 
 describe('attachments', () => {
   async function upload(p: Awaited<ReturnType<typeof person>>, draft: string, bytes: Buffer, name: string) {
-    return supertest(httpHandler(testApp()))
+    return supertest(testApp().callback())
       .post(`/messagerie/brouillons/${draft}/pieces-jointes?_csrf=${encodeURIComponent(p.csrf)}`)
       .set('Host', p.c.host)
       .set('Origin', `http://${p.c.host}`)

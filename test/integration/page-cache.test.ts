@@ -1,9 +1,9 @@
 import supertest from 'supertest';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ownerTenantTx } from '../../app/db/index.js';
-import { cachedPageBytes, pageCacheListenerStarter, pageCacheListenerStopper, servedFromPageCache } from '../../app/http/page-cache.js';
+import { cachedPageBytes, pageCacheListenerStarter, pageCacheListenerStopper } from '../../app/http/page-cache.js';
 import { advanceClock, resetClock } from '../../app/lib/clock.js';
-import { createApp, httpHandler } from '../../app/server.js';
+import { createApp } from '../../app/server.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 import { buildMember, buildTenant } from '../fixtures/factories.js';
 import { Client, hostOf } from '../fixtures/http.js';
@@ -16,7 +16,7 @@ afterEach(() => resetClock());
 afterAll(() => pageCacheListenerStopper());
 
 async function visit(tenant: Tenant, url: string, cookie?: string) {
-  const req = supertest(httpHandler(app)).get(url).set('Host', hostOf(tenant));
+  const req = supertest(app.callback()).get(url).set('Host', hostOf(tenant));
   if (cookie) req.set('Cookie', cookie);
   const res = await req;
   return { status: res.status, text: res.text, cache: res.headers['x-page-cache'] as string | undefined, cookie: res.headers['set-cookie'] };
@@ -43,45 +43,6 @@ async function afterChange(tenant: Tenant, url: string) {
 }
 
 describe('the public page cache', () => {
-  it('answers a stored page before Koa, with the headers Koa gives it; anything else is left to Koa', async () => {
-    const school = await buildTenant();
-    const rubric = await buildRubric(school, { name: 'Vie scolaire' });
-    const art = await buildArticle(school, rubric.id, { title: 'Sortie au musée' });
-    await cached(school, art.url);
-    // Only the bare handler: what it does not answer gets a 599 instead of reaching Koa.
-    const bare = (req: any, res: any) => {
-      if (!servedFromPageCache(req, res)) {
-        res.statusCode = 599;
-        res.end();
-      }
-    };
-    const fromBare = await supertest(bare).get(art.url).set('Host', hostOf(school)).set('X-Request-Id', 'proxy-request-1');
-    expect(fromBare.status).toBe(200);
-    expect(fromBare.headers['x-request-id']).toBe('proxy-request-1');
-    const fromKoa = await supertest(app.callback()).get(art.url).set('Host', hostOf(school));
-    expect(fromKoa.headers['x-page-cache']).toBe('hit');
-    expect(fromBare.text).toBe(fromKoa.text);
-    const headers = (r: supertest.Response) => Object.fromEntries(Object.entries(r.headers).filter(([k]) => !['date', 'x-request-id', 'connection', 'keep-alive'].includes(k)));
-    expect(headers(fromBare)).toEqual(headers(fromKoa));
-    expect(fromBare.headers['content-security-policy']).toContain("script-src 'self'");
-
-    const head = await supertest(bare).head(art.url).set('Host', hostOf(school));
-    expect(head.status).toBe(200);
-    expect(head.headers['content-length']).toBe(String(Buffer.byteLength(fromKoa.text)));
-    for (const [url, extra] of [
-      [`${art.url}?utm=x`, {}],
-      [art.url, { Cookie: 'preau_session=abc' }],
-      [art.url, { 'HX-Request': 'true' }],
-      [`/rubriques/${rubric.slug}?page=9`, {}],
-    ] as const) {
-      expect((await supertest(bare).get(url).set('Host', hostOf(school)).set(extra)).status).toBe(599);
-    }
-    expect((await supertest(bare).post(art.url).set('Host', hostOf(school))).status).toBe(599);
-    // Another school's host never gets this school's page.
-    const other = await buildTenant();
-    expect((await supertest(bare).get(art.url).set('Host', hostOf(other))).status).toBe(599);
-  });
-
   it('serves a visitor’s article and rubric pages as the same bytes, without cookie; members and other query strings go to the route', async () => {
     const school = await buildTenant();
     const rubric = await buildRubric(school, { name: 'Vie scolaire' });

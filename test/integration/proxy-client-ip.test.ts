@@ -1,7 +1,7 @@
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { config, setConfig } from '../../app/config.js';
-import { createApp, httpHandler } from '../../app/server.js';
+import { createApp } from '../../app/server.js';
 
 // Behind a trusted proxy (TRUST_PROXY), the client's address is the one that proxy appended to
 // X-Forwarded-For: what the throttles of sign-in and list subscriptions count. Earlier entries are the client's
@@ -18,7 +18,7 @@ describe('the client address behind a trusted proxy', () => {
       seen = ctx.ip;
       await next();
     });
-    await supertest(httpHandler(app)).get('/healthz').set('X-Forwarded-For', '6.6.6.6, 203.0.113.7');
+    await supertest(app.callback()).get('/healthz').set('X-Forwarded-For', '6.6.6.6, 203.0.113.7');
     expect(seen).toBe('203.0.113.7');
   });
 });

@@ -1,4 +1,3 @@
-import { httpHandler } from '../../app/server.js';
 import sharp from 'sharp';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +22,7 @@ async function signedIn(opts: { profile?: string; school?: Tenant } = {}) {
 
 /** What editor.js sends: the file alone, the token in the X-CSRF-Token header. */
 function send(c: Client, token: string | undefined, file: Buffer, filename: string, host = c.host) {
-  const req = supertest(httpHandler(testApp())).post(URL_).set('Host', host).set('Origin', `http://${host}`).set('Accept', 'application/json');
+  const req = supertest(testApp().callback()).post(URL_).set('Host', host).set('Origin', `http://${host}`).set('Accept', 'application/json');
   if (c.cookies.size) req.set('Cookie', c.cookieHeader());
   if (token) req.set('X-CSRF-Token', token);
   return req.attach('file', file, { filename, contentType: 'application/octet-stream' });

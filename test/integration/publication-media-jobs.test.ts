@@ -1,4 +1,3 @@
-import { httpHandler } from '../../app/server.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -28,7 +27,7 @@ async function signedIn(school: Tenant, opts: { profile?: string } = {}) {
 
 /** Uploads through the library's form; answers the new media's id. */
 async function uploaded(c: Client, _csrf: string, file: Buffer, filename: string, alt = '') {
-  const res = await supertest(httpHandler(testApp()))
+  const res = await supertest(testApp().callback())
     .post(`/publication/medias?_csrf=${_csrf}`)
     .set('Host', c.host)
     .set('Origin', `http://${c.host}`)

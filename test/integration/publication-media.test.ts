@@ -1,4 +1,3 @@
-import { httpHandler } from '../../app/server.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -51,7 +50,7 @@ interface UploadOpts {
 /** A multipart upload as the library's form sends it: the alternative text first, then the file. */
 async function upload(c: Client, _csrf: string, file: Buffer, filename: string, opts: UploadOpts = {}) {
   const token = opts.token ?? 'query';
-  const req = supertest(httpHandler(testApp()))
+  const req = supertest(testApp().callback())
     .post(token === 'query' ? `/publication/medias?_csrf=${_csrf}` : '/publication/medias')
     .set('Host', c.host)
     .set('Origin', `http://${c.host}`)
@@ -296,7 +295,7 @@ describe('serving /medias/:id/:file', () => {
     expect(res.headers['content-disposition']).toBe('inline');
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(Buffer.compare(res.body as Buffer, fs.readFileSync(fileOf(webp.sha256)))).toBe(0);
-    const head = await supertest(httpHandler(testApp())).head(`/medias/${id}/640.webp`).set('Host', visitor.host);
+    const head = await supertest(testApp().callback()).head(`/medias/${id}/640.webp`).set('Host', visitor.host);
     expect(head.status).toBe(200);
     expect(head.headers['content-length']).toBe(String(webp.bytes));
     const again = await visitor.get(`/medias/${id}/640.webp`, { 'If-None-Match': `"${webp.sha256}"` });
