@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tenantTx } from '../../app/db/index.js';
 import { mailEnqueuer } from '../../app/modules/mailing/outbox.js';
-import { createMailTransport, type MailTransport } from '../../app/modules/mailing/transport.js';
 import { drainOutbox } from '../../app/modules/mailing/worker.js';
 import { buildTenant } from '../fixtures/factories.js';
-import { startTestSmtp, type TestSmtp } from '../fixtures/smtp.js';
+import { useTestSmtp } from '../fixtures/smtp.js';
 
-let smtp: TestSmtp;
-let transport: MailTransport;
-beforeAll(async () => {
-  smtp = await startTestSmtp();
-  transport = createMailTransport({ smtpUrl: smtp.url });
-});
-afterAll(async () => {
-  transport?.close();
-  await smtp?.stop();
-});
+const relay = useTestSmtp();
 
 /** Issue 5's targets: a 10,000-recipient broadcast queued in under 2 s, delivered to a local SMTP server at ≥ 200/s. */
 describe('mail outbox throughput', () => {
@@ -26,10 +16,10 @@ describe('mail outbox throughput', () => {
     await tenantTx(tenant, () => mailEnqueuer(rows));
     const queueMs = performance.now() - t;
     t = performance.now();
-    const r = await drainOutbox({ transport, tenants: () => [tenant] });
+    const r = await drainOutbox({ transport: relay.transport, tenants: () => [tenant] });
     const sendMs = performance.now() - t;
     expect(r.sent).toBe(10_000);
-    expect(smtp.received.length).toBe(10_000);
+    expect(relay.smtp.received.length).toBe(10_000);
     expect(queueMs).toBeLessThan(2_000);
     expect((r.sent * 1000) / sendMs).toBeGreaterThanOrEqual(200);
   }, 120_000);

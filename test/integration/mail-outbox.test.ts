@@ -1,34 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { config } from '../../app/config.js';
 import { systemDb, tenantTx } from '../../app/db/index.js';
 import { advanceClock, resetClock } from '../../app/lib/clock.js';
 import { mailEnqueuer, OutboxMailError, outboxCounts, type OutboxMail } from '../../app/modules/mailing/outbox.js';
-import { createMailTransport, messageIdOf, type MailTransport } from '../../app/modules/mailing/transport.js';
+import { createMailTransport, messageIdOf } from '../../app/modules/mailing/transport.js';
 import { claimDue, drainOutbox, processTenant, startOutboxWorker } from '../../app/modules/mailing/worker.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 import { buildTenant, uniq } from '../fixtures/factories.js';
-import { startTestSmtp, type TestSmtp } from '../fixtures/smtp.js';
+import { useTestSmtp } from '../fixtures/smtp.js';
 
-let smtp: TestSmtp;
-let transport: MailTransport;
-
-beforeAll(async () => {
-  smtp = await startTestSmtp();
-  transport = createMailTransport({ smtpUrl: smtp.url });
-});
-
-afterAll(async () => {
-  transport?.close();
-  await smtp?.stop();
-});
+const relay = useTestSmtp();
 
 afterEach(() => {
   resetClock();
-  smtp.refuse = false;
-  smtp.received.length = 0;
+  relay.smtp.refuse = false;
+  relay.smtp.received.length = 0;
 });
 
 function mails(n: number, cause = uniq('diffusion')): OutboxMail[] {
@@ -44,12 +33,12 @@ function mails(n: number, cause = uniq('diffusion')): OutboxMail[] {
 
 const enqueue = (tenant: Tenant, list: OutboxMail[]) => tenantTx(tenant, () => mailEnqueuer(list));
 const statuses = (tenant: Tenant) => tenantTx(tenant, () => outboxCounts());
-const opts = (tenant: Tenant, extra: Parameters<typeof drainOutbox>[0] = {}) => ({ transport, tenants: () => [tenant], ...extra });
+const opts = (tenant: Tenant, extra: Parameters<typeof drainOutbox>[0] = {}) => ({ transport: relay.transport, tenants: () => [tenant], ...extra });
 
 /** Recipients received for a school, with how many times each. */
 function receivedCounts(tenant: Tenant): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const m of smtp.received) {
+  for (const m of relay.smtp.received) {
     if (!m.from?.value[0]?.address?.endsWith(`@${tenant.slug}.${config().publicBaseDomain}`)) continue;
     const to = (Array.isArray(m.to) ? m.to[0] : m.to)?.value[0]?.address ?? '';
     counts.set(to, (counts.get(to) ?? 0) + 1);
@@ -77,9 +66,9 @@ describe('mail outbox', () => {
     expect(await statuses(tenant)).toEqual({ pending: 0, sending: 0, sent: 300, dead: 0 });
     // A second drain finds nothing to send.
     expect((await drainOutbox(opts(tenant))).claimed).toBe(0);
-    expect(smtp.received.length).toBe(300);
+    expect(relay.smtp.received.length).toBe(300);
 
-    const one = smtp.received[0]!;
+    const one = relay.smtp.received[0]!;
     const row = await tenantTx(tenant, (trx) => trx('mail_outbox').where('to_address', (Array.isArray(one.to) ? one.to[0] : one.to)!.value[0]!.address).first());
     expect(one.messageId).toBe(messageIdOf(row.id));
     expect(headerLine(one, 'list-id')).toMatch(/^List-Id: <vie-scolaire\.example\.org>$/i);
@@ -93,9 +82,9 @@ describe('mail outbox', () => {
     const tenant = await buildTenant();
     await enqueue(tenant, mails(300));
     // A first batch goes through, then the server goes away.
-    const first = await processTenant(tenant, { transport, batchSize: 120 });
+    const first = await processTenant(tenant, { transport: relay.transport, batchSize: 120 });
     expect(first.sent).toBe(120);
-    await smtp.stop();
+    await relay.smtp.stop();
     const down = await drainOutbox(opts(tenant));
     expect(down.sent).toBe(0);
     expect(down.retried).toBe(180);
@@ -104,7 +93,7 @@ describe('mail outbox', () => {
     expect(failed.attempts).toBe(1);
     expect(failed.last_error).toBeTruthy();
 
-    await smtp.start();
+    await relay.smtp.start();
     // Not due yet: the backoff holds them.
     expect((await drainOutbox(opts(tenant))).claimed).toBe(0);
     advanceClock(61_000);
@@ -141,7 +130,7 @@ describe('mail outbox', () => {
   it('a permanently refusing server leaves rows dead after maxAttempts attempts', async () => {
     const tenant = await buildTenant();
     await enqueue(tenant, mails(5));
-    smtp.refuse = true;
+    relay.smtp.refuse = true;
     for (let attempt = 1; attempt <= 3; attempt++) {
       const r = await drainOutbox(opts(tenant, { maxAttempts: 3 }));
       expect(r.claimed).toBe(5);
@@ -153,7 +142,7 @@ describe('mail outbox', () => {
     expect(dead.attempts).toBe(3);
     expect(dead.last_error).toMatch(/550/);
     expect((await drainOutbox(opts(tenant, { maxAttempts: 3 }))).claimed).toBe(0);
-    expect(smtp.received).toHaveLength(0);
+    expect(relay.smtp.received).toHaveLength(0);
   });
 
   it('without SMTP_URL writes parseable .eml files under DATA_DIR/mail/', async () => {

@@ -1,28 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ownerTenantTx } from '../../app/db/index.js';
 import { resetClock } from '../../app/lib/clock.js';
 import { newId } from '../../app/lib/ids.js';
-import { createMailTransport, type MailTransport } from '../../app/modules/mailing/transport.js';
 import { drainOutbox } from '../../app/modules/mailing/worker.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 import { addGuardianship, addToClass, buildClass, buildMember, buildTenant, rowsOf, uniq } from '../fixtures/factories.js';
-import { startTestSmtp, type TestSmtp } from '../fixtures/smtp.js';
+import { useTestSmtp } from '../fixtures/smtp.js';
 import { bulkMembers, receivedBy, setEmail, signedIn, toOf } from './mailing-support.js';
 
-let smtp: TestSmtp;
-let transport: MailTransport;
-
-beforeAll(async () => {
-  smtp = await startTestSmtp();
-  transport = createMailTransport({ smtpUrl: smtp.url });
-});
-afterAll(async () => {
-  transport?.close();
-  await smtp?.stop();
-});
+const relay = useTestSmtp();
 afterEach(() => {
   resetClock();
-  smtp.refuse = false;
+  relay.smtp.refuse = false;
 });
 
 const BASE = '/publication/communication-ciblee';
@@ -151,9 +140,9 @@ describe('targeted broadcasts', () => {
     expect(during.text).toContain(`hx-get="${BASE}/${id}/progression"`);
     expect(during.text).toContain('Envoi en cours');
 
-    const r = await drainOutbox({ transport, tenants: () => [t] });
+    const r = await drainOutbox({ transport: relay.transport, tenants: () => [t] });
     expect(r.sent).toBe(300);
-    const mine = smtp.received.filter((m) => m.subject === 'Réunion de rentrée' && toOf(m).endsWith('@example.org') && m.from?.value[0]?.address?.includes(t.slug));
+    const mine = relay.smtp.received.filter((m) => m.subject === 'Réunion de rentrée' && toOf(m).endsWith('@example.org') && m.from?.value[0]?.address?.includes(t.slug));
     const counts = new Map<string, number>();
     for (const m of mine) counts.set(toOf(m), (counts.get(toOf(m)) ?? 0) + 1);
     expect(counts.size).toBe(300);
@@ -177,8 +166,8 @@ describe('targeted broadcasts', () => {
     const admin = await signedIn(t, { profile: 'admin' });
     await bulkMembers(t, 3, { profile: 'guardian' });
     const id = await send(admin, { profiles: 'guardian', subject: 'Conseil de classe', body: 'Texte' });
-    smtp.refuse = true;
-    expect((await drainOutbox({ transport, tenants: () => [t], maxAttempts: 1 })).dead).toBe(3);
+    relay.smtp.refuse = true;
+    expect((await drainOutbox({ transport: relay.transport, tenants: () => [t], maxAttempts: 1 })).dead).toBe(3);
     const report = await admin.c.get(`${BASE}/${id}`);
     expect(report.text).toMatch(/data-count="dead">3</);
     expect(report.text).toContain('Rapport d’envoi');
@@ -192,9 +181,9 @@ describe('targeted broadcasts', () => {
     expect(retry.status).toBe(303);
     expect((await rowsOf(t, 'mail_outbox', { id: letter.id }))[0]).toMatchObject({ status: 'pending', attempts: 0 });
     expect(await rowsOf(t, 'audit_events', { action: 'mailing.dead_letter_retried', subject_id: letter.id })).toHaveLength(1);
-    smtp.refuse = false;
-    expect((await drainOutbox({ transport, tenants: () => [t] })).sent).toBe(1);
-    expect(receivedBy(smtp.received, letter.to_address)).toHaveLength(1);
+    relay.smtp.refuse = false;
+    expect((await drainOutbox({ transport: relay.transport, tenants: () => [t] })).sent).toBe(1);
+    expect(receivedBy(relay.smtp.received, letter.to_address)).toHaveLength(1);
     // A letter that is not dead cannot be retried.
     expect((await post(admin, `/admin/courriels/${letter.id}/relance`, {})).status).toBe(404);
   });

@@ -1,16 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ownerTenantTx, tenantTx } from '../../app/db/index.js';
 import { enqueueJob, runDueJobs } from '../../app/jobs/queue.js';
 import { advanceClock, resetClock } from '../../app/lib/clock.js';
 import { newId } from '../../app/lib/ids.js';
 import { LISTS_CLEANUP_QUEUE, staleListRowsRemover } from '../../app/modules/mailing/cleanup.js';
 import { sha256 } from '../../app/modules/mailing/lists.js';
-import { createMailTransport, type MailTransport } from '../../app/modules/mailing/transport.js';
 import { drainOutbox } from '../../app/modules/mailing/worker.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 import { buildTenant, rowsOf, uniq } from '../fixtures/factories.js';
 import { Client, csrfFrom, hostOf } from '../fixtures/http.js';
-import { startTestSmtp, type TestSmtp } from '../fixtures/smtp.js';
+import { useTestSmtp } from '../fixtures/smtp.js';
 import { receivedBy } from './mailing-support.js';
 
 // The nightly clean-up deletes visitors' subscriptions left unconfirmed past their link's 7 days (and the
@@ -18,17 +17,7 @@ import { receivedBy } from './mailing-support.js';
 // The rows are made in the past (the clock moved back), so the job, run at the real time, only finds these
 // as stale even on a database other test files use at the same time.
 
-let smtp: TestSmtp;
-let transport: MailTransport;
-
-beforeAll(async () => {
-  smtp = await startTestSmtp();
-  transport = createMailTransport({ smtpUrl: smtp.url });
-});
-afterAll(async () => {
-  transport?.close();
-  await smtp?.stop();
-});
+const relay = useTestSmtp();
 afterEach(() => resetClock());
 
 const DAY = 24 * 3600_000;
@@ -46,8 +35,8 @@ async function publicList() {
 
 /** Confirms an address through the link of its confirmation mail. Returns the subscription's id. */
 async function confirm(list: Awaited<ReturnType<typeof publicList>>, email: string): Promise<string> {
-  await drainOutbox({ transport, tenants: () => [list.school] });
-  const token = /\/listes\/confirmation\/([A-Za-z0-9_-]{43})/.exec(receivedBy(smtp.received, email)[0]!.text ?? '')![1]!;
+  await drainOutbox({ transport: relay.transport, tenants: () => [list.school] });
+  const token = /\/listes\/confirmation\/([A-Za-z0-9_-]{43})/.exec(receivedBy(relay.smtp.received, email)[0]!.text ?? '')![1]!;
   const page = await list.visitor.get(`/listes/confirmation/${token}`);
   expect((await list.visitor.post(`/listes/confirmation/${token}`, { _csrf: csrfFrom(page.text) })).status).toBe(200);
   const [row] = await rowsOf(list.school, 'mailing_subscriptions', { email });
@@ -124,8 +113,8 @@ describe('nightly clean-up of the mailing lists', () => {
     await tenantTx(a.school, () => staleListRowsRemover());
     expect(await addresses(a.school)).toEqual([email]);
     // Its latest link still confirms it.
-    await drainOutbox({ transport, tenants: () => [a.school] });
-    const links = receivedBy(smtp.received, email).map((m) => /\/listes\/confirmation\/([A-Za-z0-9_-]{43})/.exec(m.text ?? '')![1]!);
+    await drainOutbox({ transport: relay.transport, tenants: () => [a.school] });
+    const links = receivedBy(relay.smtp.received, email).map((m) => /\/listes\/confirmation\/([A-Za-z0-9_-]{43})/.exec(m.text ?? '')![1]!);
     expect(links).toHaveLength(2);
     const page = await a.visitor.get(`/listes/confirmation/${links[1]}`);
     expect(page.status).toBe(200);

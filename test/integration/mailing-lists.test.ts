@@ -1,32 +1,21 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ownerTenantTx, tenantTx } from '../../app/db/index.js';
 import { advanceClock, resetClock } from '../../app/lib/clock.js';
 import { newId } from '../../app/lib/ids.js';
 import { articleListMailCanceller, articleListMailRescheduler, sha256 } from '../../app/modules/mailing/lists.js';
-import { createMailTransport, type MailTransport } from '../../app/modules/mailing/transport.js';
 import { drainOutbox } from '../../app/modules/mailing/worker.js';
 import { dateToParisLocal } from '../../app/modules/publication/schemas.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 import { buildTenant, rowsOf, uniq } from '../fixtures/factories.js';
 import { Client, csrfFrom, testApp, hostOf } from '../fixtures/http.js';
-import { startTestSmtp, type TestSmtp } from '../fixtures/smtp.js';
+import { useTestSmtp } from '../fixtures/smtp.js';
 import { headerLine, receivedBy, signedIn } from './mailing-support.js';
 import supertest from 'supertest';
 
-let smtp: TestSmtp;
-let transport: MailTransport;
-
-beforeAll(async () => {
-  smtp = await startTestSmtp();
-  transport = createMailTransport({ smtpUrl: smtp.url });
-});
-afterAll(async () => {
-  transport?.close();
-  await smtp?.stop();
-});
+const relay = useTestSmtp();
 afterEach(() => resetClock());
 
-const drain = (tenant: Tenant) => drainOutbox({ transport, tenants: () => [tenant] });
+const drain = (tenant: Tenant) => drainOutbox({ transport: relay.transport, tenants: () => [tenant] });
 
 /** A school with a rubric, its manager, and the list switched on by the manager through the page's form. */
 async function schoolWithList(visibility: 'public' | 'private' = 'public') {
@@ -88,9 +77,9 @@ describe('rubric mailing lists', () => {
 
     const articleId = await publish(manager, rubricId, 'Kermesse de juin');
     await drain(school);
-    const got = receivedBy(smtp.received, email);
+    const got = receivedBy(relay.smtp.received, email);
     expect(got).toHaveLength(1);
-    expect(receivedBy(smtp.received, notSubscribed)).toHaveLength(0);
+    expect(receivedBy(relay.smtp.received, notSubscribed)).toHaveLength(0);
     const mail = got[0]!;
     expect(mail.subject).toBe('[Vie du collège] Kermesse de juin');
     expect(mail.text).toContain('Résumé de Kermesse de juin');
@@ -124,10 +113,10 @@ describe('rubric mailing lists', () => {
     expect(forged.status).toBe(403);
 
     // The next article is not sent to that address.
-    smtp.received.length = 0;
+    relay.smtp.received.length = 0;
     await publish(manager, rubricId, 'Fête de fin d’année');
     await drain(school);
-    expect(receivedBy(smtp.received, email)).toHaveLength(0);
+    expect(receivedBy(relay.smtp.received, email)).toHaveLength(0);
   });
 
   it('double opt-in: an unconfirmed visitor gets nothing; once confirmed, the next article', async () => {
@@ -147,7 +136,7 @@ describe('rubric mailing lists', () => {
     // Published before confirmation: only the confirmation mail arrives.
     await publish(manager, rubricId, 'Avant confirmation');
     await drain(school);
-    const first = receivedBy(smtp.received, email);
+    const first = receivedBy(relay.smtp.received, email);
     expect(first).toHaveLength(1);
     expect(first[0]!.subject).toContain('Confirmez votre abonnement');
     const link = /https:\/\/\S+\/listes\/confirmation\/([A-Za-z0-9_-]{43})/.exec(first[0]!.text ?? '');
@@ -170,10 +159,10 @@ describe('rubric mailing lists', () => {
     // A spent token is refused.
     expect((await visitor.get(`/listes/confirmation/${token}`)).status).toBe(404);
 
-    smtp.received.length = 0;
+    relay.smtp.received.length = 0;
     await publish(manager, rubricId, 'Après confirmation');
     await drain(school);
-    const second = receivedBy(smtp.received, email);
+    const second = receivedBy(relay.smtp.received, email);
     expect(second.map((m) => m.subject)).toEqual(['[Vie du collège] Après confirmation']);
   });
 
@@ -186,8 +175,8 @@ describe('rubric mailing lists', () => {
     // Asking again at once sends no second mail (the form cannot flood an address).
     expect((await visitor.post(`/rubriques/${slug}/abonnement`, { _csrf, email })).status).toBe(200);
     await drain(school);
-    expect(receivedBy(smtp.received, email)).toHaveLength(1);
-    const token = /\/listes\/confirmation\/([A-Za-z0-9_-]{43})/.exec(receivedBy(smtp.received, email)[0]!.text ?? '')![1]!;
+    expect(receivedBy(relay.smtp.received, email)).toHaveLength(1);
+    const token = /\/listes\/confirmation\/([A-Za-z0-9_-]{43})/.exec(receivedBy(relay.smtp.received, email)[0]!.text ?? '')![1]!;
     advanceClock(8 * 24 * 3600_000);
     expect((await visitor.get(`/listes/confirmation/${token}`)).status).toBe(404);
   });
@@ -203,13 +192,13 @@ describe('rubric mailing lists', () => {
     expect(row.status).toBe('pending');
     expect(new Date(row.next_attempt_at).getTime()).toBeGreaterThan(Date.now() + 2 * 3600_000);
     await drain(school);
-    expect(receivedBy(smtp.received, email)).toHaveLength(0);
+    expect(receivedBy(relay.smtp.received, email)).toHaveLength(0);
     advanceClock(2 * 3600_000);
     await drain(school);
-    expect(receivedBy(smtp.received, email)).toHaveLength(0);
+    expect(receivedBy(relay.smtp.received, email)).toHaveLength(0);
     advanceClock(3600_000 + 60_000);
     await drain(school);
-    expect(receivedBy(smtp.received, email).map((m) => m.subject)).toEqual(['[Vie du collège] Article programmé']);
+    expect(receivedBy(relay.smtp.received, email).map((m) => m.subject)).toEqual(['[Vie du collège] Article programmé']);
   });
 
   it('the list mails of a scheduled article withdrawn before its time are cancelled; published again, they follow the new time', async () => {
@@ -228,15 +217,15 @@ describe('rubric mailing lists', () => {
     expect(await tenantTx(school, () => articleListMailCanceller(id))).toBe(0);
     advanceClock(2 * 3600_000);
     await drain(school);
-    expect(receivedBy(smtp.received, email)).toHaveLength(0);
+    expect(receivedBy(relay.smtp.received, email)).toHaveLength(0);
     // Rescheduled: the waiting mail moves with the new time (4 h → 6 h from the start).
     expect(await tenantTx(school, () => articleListMailRescheduler(id2, new Date(Date.now() + 6 * 3600_000)))).toBe(1);
     advanceClock(3 * 3600_000);
     await drain(school);
-    expect(receivedBy(smtp.received, email)).toHaveLength(0);
+    expect(receivedBy(relay.smtp.received, email)).toHaveLength(0);
     advanceClock(2 * 3600_000);
     await drain(school);
-    expect(receivedBy(smtp.received, email).map((m) => m.subject)).toEqual(['[Vie du collège] Reporté']);
+    expect(receivedBy(relay.smtp.received, email).map((m) => m.subject)).toEqual(['[Vie du collège] Reporté']);
   });
 
   it('a private rubric’s list: members who may read it subscribe; visitors cannot', async () => {

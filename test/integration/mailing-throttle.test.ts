@@ -1,33 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ownerTenantTx } from '../../app/db/index.js';
 import { advanceClock, resetClock } from '../../app/lib/clock.js';
 import { newId } from '../../app/lib/ids.js';
 import { clientNetwork, LIST_CONFIRM_LIMITS } from '../../app/modules/mailing/list-throttle.js';
 import { sha256 } from '../../app/modules/mailing/lists.js';
-import { createMailTransport, type MailTransport } from '../../app/modules/mailing/transport.js';
 import { drainOutbox } from '../../app/modules/mailing/worker.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 import { buildTenant, rowsOf, uniq } from '../fixtures/factories.js';
 import { Client, csrfFrom, hostOf } from '../fixtures/http.js';
-import { startTestSmtp, type TestSmtp } from '../fixtures/smtp.js';
+import { useTestSmtp } from '../fixtures/smtp.js';
 import { receivedBy, toOf } from './mailing-support.js';
 
 // Visitors' subscription requests are throttled per address (5 / 24 h) and per client IP (20 / h), per school.
 
-let smtp: TestSmtp;
-let transport: MailTransport;
-
-beforeAll(async () => {
-  smtp = await startTestSmtp();
-  transport = createMailTransport({ smtpUrl: smtp.url });
-});
-afterAll(async () => {
-  transport?.close();
-  await smtp?.stop();
-});
+const relay = useTestSmtp();
 afterEach(() => resetClock());
 
-const drain = (tenant: Tenant) => drainOutbox({ transport, tenants: () => [tenant] });
+const drain = (tenant: Tenant) => drainOutbox({ transport: relay.transport, tenants: () => [tenant] });
 const MINUTE = 60_000;
 
 /** A school with a public rubric whose list is on, and a visitor on its subscription page. */
@@ -55,7 +44,7 @@ describe('throttle of visitors’ subscription requests', () => {
       advanceClock(11 * MINUTE);
     }
     await drain(school);
-    expect(receivedBy(smtp.received, email)).toHaveLength(5);
+    expect(receivedBy(relay.smtp.received, email)).toHaveLength(5);
 
     // The sixth, in another case: the same address. Refused beside the form, the address kept, nothing queued.
     const outboxBefore = (await rowsOf(school, 'mail_outbox')).length;
@@ -71,7 +60,7 @@ describe('throttle of visitors’ subscription requests', () => {
     expect(refused.text).not.toContain('Un courriel de confirmation a été envoyé');
     expect((await rowsOf(school, 'mail_outbox')).length).toBe(outboxBefore);
     await drain(school);
-    expect(receivedBy(smtp.received, email)).toHaveLength(5);
+    expect(receivedBy(relay.smtp.received, email)).toHaveLength(5);
     // Only the hash of the address is kept by the throttle.
     const keys = (await rowsOf(school, 'login_throttles')).map((r) => r.key);
     expect(keys).toContain(`list-confirm:address:${sha256(email.toLowerCase())}`);
@@ -84,8 +73,8 @@ describe('throttle of visitors’ subscription requests', () => {
     advanceClock(24 * 3600_000);
     expect((await ask(email)).status).toBe(200);
     await drain(school);
-    expect(receivedBy(smtp.received, email)).toHaveLength(6);
-    expect(receivedBy(smtp.received, other)).toHaveLength(1);
+    expect(receivedBy(relay.smtp.received, email)).toHaveLength(6);
+    expect(receivedBy(relay.smtp.received, other)).toHaveLength(1);
   });
 
   it('a pending address gets no second mail within 10 minutes, the request still counting', async () => {
@@ -95,7 +84,7 @@ describe('throttle of visitors’ subscription requests', () => {
     advanceClock(5 * MINUTE);
     expect((await ask(email)).status).toBe(200);
     await drain(school);
-    expect(receivedBy(smtp.received, email)).toHaveLength(1);
+    expect(receivedBy(relay.smtp.received, email)).toHaveLength(1);
     const [row] = await rowsOf(school, 'login_throttles', { key: `list-confirm:address:${sha256(email)}` });
     expect(row.failures).toBe(2);
   });
@@ -118,8 +107,8 @@ describe('throttle of visitors’ subscription requests', () => {
     // Refused by the IP limit: the address's allowance is untouched.
     expect(await rowsOf(school, 'login_throttles', { key: `list-confirm:address:${sha256(late)}` })).toHaveLength(0);
     await drain(school);
-    expect(receivedBy(smtp.received, late)).toHaveLength(0);
-    expect(smtp.received.filter((m) => toOf(m).startsWith(`${prefix}-`)).length).toBe(LIST_CONFIRM_LIMITS.perIp.limit);
+    expect(receivedBy(relay.smtp.received, late)).toHaveLength(0);
+    expect(relay.smtp.received.filter((m) => toOf(m).startsWith(`${prefix}-`)).length).toBe(LIST_CONFIRM_LIMITS.perIp.limit);
 
     // Another school is counted apart.
     const elsewhere = await publicList();
@@ -128,7 +117,7 @@ describe('throttle of visitors’ subscription requests', () => {
     advanceClock(61 * MINUTE);
     expect((await ask(late)).status).toBe(200);
     await drain(school);
-    expect(receivedBy(smtp.received, late)).toHaveLength(1);
+    expect(receivedBy(relay.smtp.received, late)).toHaveLength(1);
   });
 
   it('an IPv6 client is counted by its /64 network; an IPv4-mapped address as IPv4', () => {
