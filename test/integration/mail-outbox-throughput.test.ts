@@ -7,20 +7,20 @@ import { useTestSmtp } from '../fixtures/smtp.js';
 
 const relay = useTestSmtp();
 
-/** Issue 5's targets: a 10,000-recipient broadcast queued in under 2 s, delivered to a local SMTP server at ≥ 200/s. */
-describe('mail outbox throughput', () => {
-  it('queues 10,000 mails in under 2 s and delivers them at 200/s or more, with the default worker settings', async () => {
+/**
+ * A 10,000-recipient burst through the outbox with the default worker settings: every mail reaches the SMTP
+ * server, each address once. How fast (issue 5: queued in under 2 s, delivered at ≥ 200/s) is measured by
+ * `npx tsx test/bench/mailing-broadcast.ts`, never asserted by a test.
+ */
+describe('mail outbox at scale', () => {
+  it('delivers 10,000 queued mails, each address exactly once, with the default worker settings', async () => {
     const tenant = await buildTenant();
     const rows = Array.from({ length: 10_000 }, (_, i) => ({ idempotencyKey: `perf:1:${i}`, to: `p${i}@example.org`, subject: 'Info', text: 'Bonjour' }));
-    let t = performance.now();
     await tenantTx(tenant, () => mailEnqueuer(rows));
-    const queueMs = performance.now() - t;
-    t = performance.now();
     const r = await drainOutbox({ transport: relay.transport, tenants: () => [tenant] });
-    const sendMs = performance.now() - t;
     expect(r.sent).toBe(10_000);
     expect(relay.smtp.received.length).toBe(10_000);
-    expect(queueMs).toBeLessThan(2_000);
-    expect((r.sent * 1000) / sendMs).toBeGreaterThanOrEqual(200);
+    const addresses = new Set(relay.smtp.received.map((m) => (Array.isArray(m.to) ? m.to[0] : m.to)?.value[0]?.address));
+    expect(addresses.size).toBe(10_000);
   }, 120_000);
 });
