@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { ThrottleKey } from '../../auth/throttle.js';
 import { currentTenant, db } from '../../db/index.js';
 import { now } from '../../lib/clock.js';
 import { sha256 } from './lists.js';
@@ -19,12 +20,6 @@ export const LIST_CONFIRM_LIMITS = {
 
 export const LIST_THROTTLE_PREFIX = 'list-confirm:';
 
-interface ThrottleKey {
-  key: string;
-  limit: number;
-  windowMs: number;
-}
-
 /** An IPv4 address as is (also when IPv4-mapped); an IPv6 one by its /64 network (one subscriber's whole block). */
 export function clientNetwork(ip: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
@@ -43,34 +38,6 @@ export function listThrottleKeys(email: string, ip: string): ThrottleKey[] {
     { key: `${LIST_THROTTLE_PREFIX}ip:${clientNetwork(ip)}`, ...LIST_CONFIRM_LIMITS.perIp },
     { key: `${LIST_THROTTLE_PREFIX}address:${sha256(email.trim().toLowerCase())}`, ...LIST_CONFIRM_LIMITS.perAddress },
   ];
-}
-
-/**
- * Counts one request under each key, in order, unless that key is at its limit in its current window: then
- * nothing more is counted and the answer is the seconds to wait (Retry-After). 0: the request may go on.
- * One statement per key (an upsert that only counts under the limit), so concurrent requests cannot overshoot.
- */
-export async function listRequestCounter(keys: ThrottleKey[]): Promise<number> {
-  const tenantId = currentTenant().id;
-  const t = now();
-  for (const k of keys) {
-    const windowStart = new Date(t.getTime() - k.windowMs);
-    const { rows } = await db().raw(
-      `insert into login_throttles (tenant_id, key, failures, window_started_at) values (?, ?, 1, ?)
-       on conflict (tenant_id, key) do update set
-         failures = case when login_throttles.window_started_at <= ? then 1 else login_throttles.failures + 1 end,
-         window_started_at = case when login_throttles.window_started_at <= ? then excluded.window_started_at else login_throttles.window_started_at end
-       where login_throttles.window_started_at <= ? or login_throttles.failures < ?
-       returning failures`,
-      [tenantId, k.key, t, windowStart, windowStart, windowStart, k.limit],
-    );
-    if (rows.length === 0) {
-      const row = await db()('login_throttles').where({ tenant_id: tenantId, key: k.key }).first('window_started_at');
-      const end = new Date(row.window_started_at).getTime() + k.windowMs;
-      return Math.max(1, Math.ceil((end - t.getTime()) / 1000));
-    }
-  }
-  return 0;
 }
 
 /** "Réessayez dans …" in words: minutes under two hours, hours beyond. */

@@ -31,7 +31,8 @@ import {
   subscriptionOfUnsubscribeToken,
   visitorSubscriber,
 } from './lists.js';
-import { listRequestCounter, listThrottleKeys, waitInWords } from './list-throttle.js';
+import { throttleRequestCounter } from '../../auth/throttle.js';
+import { listThrottleKeys, waitInWords } from './list-throttle.js';
 
 const member = (ctx: Context) => ctx.state.member as Member;
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -86,7 +87,7 @@ mailingListsRouter.post('/rubriques/:slug/abonnement', (ctx) =>
     const parsed = VisitorSubscriptionSchema.safeParse(body);
     if (!parsed.success) return subscriptionPage(ctx, rubric, { values: { email: String(body.email ?? '') }, errors: fieldErrors(parsed.error) }, 422);
     // Per address and per client (list-throttle.ts): over the limit, no mail, the form again with the address.
-    const wait = await listRequestCounter(listThrottleKeys(parsed.data.email, ctx.ip));
+    const wait = await throttleRequestCounter(listThrottleKeys(parsed.data.email, ctx.ip));
     if (wait > 0) {
       ctx.set('Retry-After', String(wait));
       const throttled = `Trop de demandes d’abonnement en peu de temps : aucun courriel n’a été envoyé. Réessayez dans ${waitInWords(wait)}.`;
