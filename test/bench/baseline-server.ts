@@ -9,7 +9,10 @@
  *   /t/<name>  the yardstick: every text node of the page is a variable from an in-memory context,
  *              autoescaped (what rendering the page "from memory" costs);
  *   /r/<name>  the page as one literal with only {{ title }} substituted (a cheaper render);
- *   /s/<name>  the bytes as a fixed string, no template (Koa's ceiling, for information).
+ *   /s/<name>  the bytes as a fixed string, no template (Koa's ceiling, for information);
+ *   /d1/<name>, /d2/<name>  (when DATABASE_URL is set) the yardstick after one, or two sequential, `select 1`
+ *              round trips to PostgreSQL: the least any page that reads the database pays on this machine
+ *              (a signed-in page makes two: the session, then its data).
  * and, on a second port (`barePort` in the READY line), a bare node:http server without Koa:
  *   /<name>    the bytes as one Buffer (the ceiling of any Node server answering from memory on this core).
  * Prints one line `READY <json>` on stdout once both are listening.
@@ -18,6 +21,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import Koa from 'koa';
 import nunjucks from 'nunjucks';
+import pg from 'pg';
 import { LOOPBACK } from './http.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '"': '&quot;', "'": '&#39;', '<': '&lt;', '>': '&gt;', '\\': '&#92;' };
@@ -87,7 +91,17 @@ for (const [name, html] of Object.entries(pages)) {
   };
 }
 
+// The same pool size as the app's default, so the database sees the same concurrency.
+const pool = process.env.DATABASE_URL ? new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 }) : null;
+
 const app = new Koa();
+app.use(async (ctx, next) => {
+  const m = /^\/d([12])(\/t\/.+)$/.exec(ctx.path);
+  if (!m || !pool) return next();
+  for (let i = 0; i < Number(m[1]); i++) await pool.query('select 1');
+  ctx.path = m[2];
+  return next();
+});
 app.use((ctx) => {
   const target = byRoute.get(ctx.path);
   if (target === undefined) {
@@ -117,6 +131,7 @@ const server = app.listen(Number(process.env.PORT ?? 0), LOOPBACK, () => {
 });
 const stop = () => {
   bare.close();
+  void pool?.end();
   server.close(() => process.exit(0));
 };
 process.on('SIGTERM', stop);

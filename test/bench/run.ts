@@ -15,7 +15,10 @@
  *   BENCH_DATA_DIR     use this DATA_DIR (kept) instead of a fresh temporary one (removed)
  *   BENCH_EXTRA=1      also measure, for information, the cheaper yardstick variants (literal page with
  *                      only {{ title }}, Koa sending the bytes as a fixed string, and a bare node:http server
- *                      sending them as one Buffer: the ceiling of any Node server on this core)
+ *                      sending them as one Buffer: the ceiling of any Node server on this core) and, on
+ *                      PostgreSQL, each signed-in page's yardstick after one and two `select 1` round trips
+ *                      (the least a page that reads the database can cost here; the ratio column compares
+ *                      them with the plain yardstick)
  *   BENCH_ARTICLES     first give demo-college this many synthetic live articles (default 10000: the issue's search
  *                      target is over 10,000 articles; 0 for none; test/bench/synthetic-articles.ts,
  *                      run before the server starts)
@@ -520,7 +523,8 @@ async function main(): Promise<number> {
       rows.push({ label: `yardstick (${p.name}, ${ready.pages[p.name].variables} vars)`, kb, r: y });
       rows.push({ label: `${p.path}${p.signedIn ? ' (signed in)' : ''}`, kb, r: combine(app), yardstick: y, target: p.target });
     }
-    if (EXTRA) {
+    // The homepage's variants (when BENCH_ONLY kept the homepage).
+    if (EXTRA && html.home) {
       const kb = Buffer.byteLength(html.home) / 1024;
       const literal = await load('yardstick literal', { ...common, port: basePort, path: '/r/home', headers: {} });
       rows.push({ label: 'info: literal page + {{ title }}', kb, r: literal });
@@ -528,6 +532,19 @@ async function main(): Promise<number> {
       rows.push({ label: 'info: Koa fixed string', kb, r: fixed });
       const bare = await load('bare node:http', { ...common, port: ready.barePort, path: '/home', headers: {} });
       rows.push({ label: 'info: bare node:http, one Buffer', kb, r: bare });
+    }
+    if (EXTRA) {
+      // The floor a database adds: the yardstick of each signed-in page after one and two `select 1` round trips.
+      if (databaseUrl) {
+        for (const p of pages.filter((x) => x.signedIn)) {
+          const pkb = Buffer.byteLength(html[p.name]) / 1024;
+          const y = combine(runs.get(p.name)!.yardstick);
+          for (const trips of [1, 2]) {
+            const r = await load(`yardstick ${p.name} + ${trips} select 1`, { ...common, port: basePort, path: `/d${trips}/t/${p.name}`, headers: {} });
+            rows.push({ label: `info: yardstick ${p.name} + ${trips} × select 1`, kb: pkb, r, yardstick: y });
+          }
+        }
+      }
     }
 
     // 6. Report.
