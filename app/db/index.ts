@@ -49,10 +49,10 @@ export async function tenantTx<T>(tenant: TenantRef, fn: (trx: Knex.Transaction)
     if (outer.tenant.id !== tenant.id) throw new Error('nested tenant transaction for another school');
     return fn(outer.trx);
   }
-  return currentDatabase().knex.transaction(async (trx) => {
-    await trx.raw(`select set_config('app.tenant_id', ?, true)`, [tenant.id]);
-    return scope.run({ trx, tenant }, () => fn(trx));
-  });
+  // The transaction's BEGIN sets app.tenant_id in the same round trip (TenantTransaction, db/knex.ts).
+  return currentDatabase().knex.transaction((trx) => scope.run({ trx, tenant }, () => fn(trx)), {
+    tenantId: tenant.id,
+  } as Knex.TransactionConfig);
 }
 
 /** Whether the code runs inside a tenant transaction. */

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import knexLib, { type Knex } from 'knex';
 import pg from 'pg';
@@ -6,6 +7,44 @@ import type { Config } from '../config.js';
 
 // bigint counts come back as strings from pg; counts here stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
+
+const require = createRequire(import.meta.url);
+// knex's own PostgreSQL client and transaction, extended below (knex documents custom clients as subclasses).
+const Client_PG = require('knex/lib/dialects/postgres/index.js') as typeof Knex.Client;
+const Transaction_PG = require('knex/lib/dialects/postgres/execution/pg-transaction.js') as new (...args: any[]) => {
+  query(conn: unknown, sql: string): Promise<unknown>;
+  begin(conn: unknown): Promise<unknown>;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A school's transaction opens with its school already set: `BEGIN; SELECT set_config(…)` goes as one simple
+ * query, one round trip instead of two on every request that reads or writes a school's rows. The tenant id
+ * comes from the transaction config's `tenantId` (db/index.ts tenantTx) and is written into the SQL only as a
+ * checked UUID. BEGIN runs once a connection is acquired, after the constructor has kept the id.
+ */
+class TenantTransaction extends Transaction_PG {
+  private readonly tenantId: string | undefined;
+
+  constructor(client: unknown, container: unknown, config?: { tenantId?: string }, outerTx?: unknown) {
+    super(client, container, config, outerTx);
+    this.tenantId = config?.tenantId;
+  }
+
+  begin(conn: unknown) {
+    if (typeof this.tenantId === 'string' && UUID.test(this.tenantId)) {
+      return this.query(conn, `BEGIN; SELECT set_config('app.tenant_id', '${this.tenantId}', true);`);
+    }
+    return super.begin(conn);
+  }
+}
+
+class PreauPgClient extends Client_PG {
+  transaction(container: unknown, config?: { tenantId?: string }, outerTx?: unknown) {
+    return new TenantTransaction(this, container, config, outerTx) as any;
+  }
+}
 
 export interface Database {
   knex: Knex;
@@ -43,7 +82,7 @@ export async function openDatabase(
 ): Promise<Database> {
   if (cfg.databaseUrl) {
     const knex = knexLib({
-      client: 'pg',
+      client: PreauPgClient,
       connection: cfg.databaseUrl,
       pool: {
         min: 0,
@@ -64,7 +103,7 @@ export async function openDatabase(
   const pglite = await PGlite.create(dir, { extensions: { unaccent }, postgresqlconf: ['shared_buffers=32MB'] });
   const pgConfig = createPgConfig(pglite);
   const knex = knexLib({
-    client: 'pg',
+    client: PreauPgClient,
     connection: () => pgConfig as unknown as Knex.PgConnectionConfig,
     // PGlite is one connection: every request, job, session and rate limit shares it.
     pool: { min: 1, max: 1, afterCreate: appRoleIfPresent },

@@ -93,6 +93,30 @@ describe('row-level security', () => {
     }
   });
 
+  it('a school’s transaction sets the school in the round trip of its BEGIN, and leaves nothing behind', async () => {
+    const a = await buildTenant();
+    const shared = currentDatabase();
+    const single = shared.embedded ? shared : await openDatabase(config(), { poolMax: 1 });
+    const sent: string[] = [];
+    const onQuery = (q: { sql: string }) => sent.push(q.sql);
+    try {
+      useDatabase(single);
+      single.knex.on('query', onQuery);
+      const seen = await tenantTx(a, async () => (await db().raw(`select current_setting('app.tenant_id') as t`)).rows[0].t);
+      expect(seen).toBe(a.id);
+      // One statement to open it with the school, the page's own, one to commit: no separate set_config.
+      expect(sent).toEqual([`BEGIN; SELECT set_config('app.tenant_id', '${a.id}', true);`, `select current_setting('app.tenant_id') as t`, 'COMMIT;']);
+      await expect(tenantTx(a, () => Promise.reject(new Error('annulé')))).rejects.toThrow('annulé');
+      expect((await single.knex.raw(`select current_setting('app.tenant_id', true) as t`)).rows[0].t || null).toBeNull();
+      // A malformed id never reaches the SQL text.
+      await expect(tenantTx({ id: `${a.id}'); drop table x; --`, slug: a.slug }, async () => 1)).rejects.toThrow(/UUID/);
+    } finally {
+      single.knex.off('query', onQuery);
+      useDatabase(shared);
+      if (single !== shared) await single.close();
+    }
+  });
+
   it('db() refuses to run outside a tenant transaction', () => {
     expect(() => db()).toThrow(/outside a tenant transaction/);
   });
