@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memberForSession, type Member } from '../../app/auth/member.js';
 import { sessionCreator } from '../../app/auth/session.js';
-import { ownerTenantTx, tenantTx } from '../../app/db/index.js';
+import { currentDatabase, ownerTenantTx, tenantTx } from '../../app/db/index.js';
 import { advanceClock, now, resetClock } from '../../app/lib/clock.js';
 import { newId } from '../../app/lib/ids.js';
 import { MESSAGES_PER_HOUR, RECIPIENTS_PER_HOUR, sendingRefusal } from '../../app/modules/messaging/limits.js';
-import { sendingSwitcher } from '../../app/modules/messaging/settings-store.js';
+import { messagingSettings, sendingSwitcher } from '../../app/modules/messaging/settings-store.js';
 import type { Tenant } from '../../app/tenancy/tenant.js';
 import { addToClass, buildClass, buildMember, buildTenant, rowsOf, type BuiltMember } from '../fixtures/factories.js';
 import { Client, csrfFrom } from '../fixtures/http.js';
@@ -195,5 +195,34 @@ describe('GET /messagerie/destinataires', () => {
     const evil = await c.get('/messagerie/destinataires?retour=https://evil.example/');
     expect(evil.text).toContain('formaction="/messagerie/nouveau"');
     expect((await Client.for(school).get('/messagerie/destinataires?q=a')).status).toBe(303);
+  });
+});
+
+describe('messaging settings within one transaction', () => {
+  it('are read once, and read again after the transaction changes them', async () => {
+    const school = await buildTenant();
+    const head = await buildMember(school, { profile: 'admin' });
+    const reads: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      if (q.sql.includes('messaging_settings') && q.sql.startsWith('select')) reads.push(q.sql);
+    };
+    const knex = currentDatabase().knex;
+    knex.on('query', onQuery);
+    try {
+      const seen = await tenantTx(school, async () => {
+        const before = [await messagingSettings(), await messagingSettings()];
+        const readsBefore = reads.length;
+        await sendingSwitcher({ suspend: true, actor: head });
+        const after = await messagingSettings();
+        return { before, readsBefore, after };
+      });
+      expect(seen.readsBefore).toBe(1);
+      expect(seen.before.map((s) => s.sendingSuspendedAt)).toEqual([null, null]);
+      expect(seen.after.sendingSuspendedAt).toBeInstanceOf(Date);
+      // The switch read them (memoized), wrote, and the next read went back to the table.
+      expect(reads.length).toBe(2);
+    } finally {
+      knex.off('query', onQuery);
+    }
   });
 });

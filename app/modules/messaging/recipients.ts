@@ -230,28 +230,6 @@ interface GroupChoice extends RecipientOption {
   members: () => Sql;
 }
 
-/** Rubrics with their mailing list on whose list the sender may write (they hold a role in the rubric). */
-async function rubricLists(sender: Member, scope: Scope, onlyIds?: string[]): Promise<{ id: string; name: string; roles: RubricRoleRule[] }[]> {
-  if (!scope.audiences.has('rubric_lists')) return [];
-  const t = currentTenant().id;
-  const q = db()('rubrics as r')
-    .where({ 'r.tenant_id': t, 'r.mailing_list_enabled': true })
-    .whereNull('r.archived_at')
-    .select(
-      'r.id',
-      'r.name',
-      'r.visibility',
-      db().raw(`coalesce((select json_agg(json_build_object('target_type', rr.target_type, 'target_value', rr.target_value, 'role', rr.role))
-        from rubric_roles rr where rr.tenant_id = r.tenant_id and rr.rubric_id = r.id), '[]'::json) as roles`),
-    )
-    .orderBy('r.name');
-  if (onlyIds) q.whereIn('r.id', onlyIds);
-  const rows = await q;
-  return rows
-    .map((r: any) => ({ id: r.id, name: r.name, roles: (typeof r.roles === 'string' ? JSON.parse(r.roles) : r.roles) as RubricRoleRule[], visibility: r.visibility }))
-    .filter((r) => rubricRolesOf(sender, { visibility: r.visibility, roles: r.roles }).size > 0);
-}
-
 /** The members of a rubric's list: every member a role of the rubric covers (same targets as the rights matrix). */
 function rubricMembers(roles: RubricRoleRule[]): Sql {
   const t = currentTenant().id;
@@ -290,54 +268,81 @@ function rubricMembers(roles: RubricRoleRule[]): Sql {
   return { sql: parts.map((p) => `(${p.sql})`).join(' union '), bindings: parts.flatMap((p) => p.bindings) };
 }
 
+interface GroupSources {
+  classes: { id: string; code: string }[];
+  groups: { id: string; name: string }[];
+  rubrics: { id: string; name: string; visibility: 'public' | 'private'; roles: RubricRoleRule[] }[];
+}
+
+/**
+ * What the groups are made of, in one round trip: the sender's classes and groups (code, name), and the rubrics
+ * with their mailing list switched on and their roles (all of them, or only `rubricIds`; none when `rubricIds`
+ * is empty or the sender may not write to rubric lists).
+ */
+async function groupSources(scope: Scope, classIds: string[], groupIds: string[], rubricIds?: string[]): Promise<GroupSources> {
+  const t = currentTenant().id;
+  const rubrics = scope.audiences.has('rubric_lists') && (!rubricIds || rubricIds.length > 0);
+  const { rows } = await db().raw(
+    `select
+       coalesce((select json_agg(json_build_object('id', c.id, 'code', c.code) order by c.code)
+                 from classes c where c.tenant_id = ? and c.id = any(?::uuid[])), '[]'::json) as classes,
+       coalesce((select json_agg(json_build_object('id', g.id, 'name', g.name) order by g.name)
+                 from groups g where g.tenant_id = ? and g.id = any(?::uuid[])), '[]'::json) as groups,
+       coalesce((select json_agg(json_build_object('id', r.id, 'name', r.name, 'visibility', r.visibility,
+                   'roles', coalesce((select json_agg(json_build_object('target_type', rr.target_type, 'target_value', rr.target_value, 'role', rr.role))
+                                      from rubric_roles rr where rr.tenant_id = r.tenant_id and rr.rubric_id = r.id), '[]'::json))
+                   order by r.name)
+                 from rubrics r
+                 where ? and r.tenant_id = ? and r.mailing_list_enabled and r.archived_at is null
+                   and (?::uuid[] is null or r.id = any(?::uuid[]))), '[]'::json) as rubrics`,
+    [t, classIds, t, groupIds, rubrics, t, rubricIds ?? null, rubricIds ?? null],
+  );
+  return rows[0];
+}
+
 /**
  * Every group the sender may write to (their classes' parents, students and teaching team, their groups, their
- * rubrics' lists), or only those among `onlyKeys`.
+ * rubrics' lists: those they hold a role in), or only those among `onlyKeys`.
  */
 async function groupChoices(sender: Member, scope: Scope, onlyKeys?: Set<string>): Promise<GroupChoice[]> {
   const t = currentTenant().id;
   const a = scope.audiences;
   const want = (key: string) => !onlyKeys || onlyKeys.has(key);
   const out: GroupChoice[] = [];
-  const classIds = [...new Set(scope.classIds)];
-  const groupIds = [...new Set(scope.groupIds)];
   const anyClassGroup = a.has('class_students') || a.has('class_teachers') || a.has('class_guardians');
-  if (anyClassGroup && classIds.length) {
-    const classes = await db()('classes').where('tenant_id', t).whereIn('id', classIds).orderBy('code').select('id', 'code');
-    for (const c of classes) {
-      const k = (kind: string) => `g:${kind}:${c.id}`;
-      if (a.has('class_guardians') && want(k('parents'))) {
-        out.push({ key: k('parents'), label: `Parents de ${c.code}`, detail: `Les responsables des élèves de ${c.code}`, kind: 'group', members: () => guardiansOf(studentsOf([c.id], [])) });
-      }
-      if (a.has('class_teachers') && want(k('team'))) {
-        out.push({ key: k('team'), label: `Équipe pédagogique ${c.code}`, detail: `Les enseignants de ${c.code}`, kind: 'group', members: () => teachersOf([c.id], []) });
-      }
-      if (a.has('class_students') && want(k('students'))) {
-        out.push({ key: k('students'), label: `Élèves de ${c.code}`, detail: `Tous les élèves de ${c.code}`, kind: 'group', members: () => studentsOf([c.id], []) });
-      }
-    }
-  }
-  if (a.has('class_students') && groupIds.length) {
-    const groups = await db()('groups').where('tenant_id', t).whereIn('id', groupIds).orderBy('name').select('id', 'name');
-    for (const g of groups) {
-      if (!want(`g:group:${g.id}`)) continue;
-      out.push({
-        key: `g:group:${g.id}`,
-        label: `Groupe ${g.name}`,
-        detail: `Les élèves et les enseignants du groupe ${g.name}`,
-        kind: 'group',
-        members: () => ({
-          sql: `(select membership_id from group_members where tenant_id = ? and group_id = ?) union (${teachersOf([], [g.id]).sql})`,
-          bindings: [t, g.id, ...teachersOf([], [g.id]).bindings],
-        }),
-      });
-    }
-  }
+  const classIds = anyClassGroup ? [...new Set(scope.classIds)] : [];
+  const groupIds = a.has('class_students') ? [...new Set(scope.groupIds)] : [];
   const rubricIds = onlyKeys ? [...onlyKeys].filter((k) => k.startsWith('g:rubric:')).map((k) => k.slice(9)).filter(isUuid) : undefined;
-  if (!rubricIds || rubricIds.length) {
-    for (const r of await rubricLists(sender, scope, rubricIds)) {
-      out.push({ key: `g:rubric:${r.id}`, label: `Liste : ${r.name}`, detail: `Les membres de la rubrique ${r.name}`, kind: 'group', members: () => rubricMembers(r.roles) });
+  const sources = await groupSources(scope, classIds, groupIds, rubricIds);
+  for (const c of sources.classes) {
+    const k = (kind: string) => `g:${kind}:${c.id}`;
+    if (a.has('class_guardians') && want(k('parents'))) {
+      out.push({ key: k('parents'), label: `Parents de ${c.code}`, detail: `Les responsables des élèves de ${c.code}`, kind: 'group', members: () => guardiansOf(studentsOf([c.id], [])) });
     }
+    if (a.has('class_teachers') && want(k('team'))) {
+      out.push({ key: k('team'), label: `Équipe pédagogique ${c.code}`, detail: `Les enseignants de ${c.code}`, kind: 'group', members: () => teachersOf([c.id], []) });
+    }
+    if (a.has('class_students') && want(k('students'))) {
+      out.push({ key: k('students'), label: `Élèves de ${c.code}`, detail: `Tous les élèves de ${c.code}`, kind: 'group', members: () => studentsOf([c.id], []) });
+    }
+  }
+  for (const g of sources.groups) {
+    if (!want(`g:group:${g.id}`)) continue;
+    out.push({
+      key: `g:group:${g.id}`,
+      label: `Groupe ${g.name}`,
+      detail: `Les élèves et les enseignants du groupe ${g.name}`,
+      kind: 'group',
+      members: () => ({
+        sql: `(select membership_id from group_members where tenant_id = ? and group_id = ?) union (${teachersOf([], [g.id]).sql})`,
+        bindings: [t, g.id, ...teachersOf([], [g.id]).bindings],
+      }),
+    });
+  }
+  for (const r of sources.rubrics) {
+    // The sender's roles in the rubric, as the publication policy computes them.
+    if (rubricRolesOf(sender, { visibility: r.visibility, roles: r.roles }).size === 0) continue;
+    out.push({ key: `g:rubric:${r.id}`, label: `Liste : ${r.name}`, detail: `Les membres de la rubrique ${r.name}`, kind: 'group', members: () => rubricMembers(r.roles) });
   }
   return out;
 }

@@ -33,8 +33,26 @@ function rulesOf(raw: unknown): RecipientRules | null {
   return parsed.success && Object.keys(parsed.data).length ? parsed.data : null;
 }
 
+/**
+ * Each transaction reads the settings once: a request asks for them several times (the recipient picker for
+ * the rules, the external addresses and the "sending suspended" notice). A write in the transaction forgets them.
+ */
+const readInTransaction = new WeakMap<object, Promise<MessagingSettings>>();
+
 /** The current school's settings, inside its transaction. */
-export async function messagingSettings(): Promise<MessagingSettings> {
+export function messagingSettings(): Promise<MessagingSettings> {
+  const trx = db();
+  let settings = readInTransaction.get(trx);
+  if (!settings) {
+    settings = readSettings();
+    readInTransaction.set(trx, settings);
+    // A failed read is not kept: the transaction is aborting anyway, and nothing else may reuse it.
+    settings.catch(() => readInTransaction.delete(trx));
+  }
+  return settings;
+}
+
+async function readSettings(): Promise<MessagingSettings> {
   const row = await db()('messaging_settings').where('tenant_id', currentTenant().id).first();
   if (!row) return { ...DEFAULTS };
   return {
@@ -48,10 +66,12 @@ export async function messagingSettings(): Promise<MessagingSettings> {
 }
 
 async function upsert(values: Record<string, unknown>): Promise<void> {
-  await db()('messaging_settings')
+  const trx = db();
+  await trx('messaging_settings')
     .insert({ tenant_id: currentTenant().id, updated_at: now(), ...values })
     .onConflict('tenant_id')
     .merge({ ...values, updated_at: now() });
+  readInTransaction.delete(trx);
 }
 
 interface Actor {
