@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { config, ConfigError } from './config.js';
 import { openAndUse, prepare } from './boot.js';
 import { migrateLatest } from './db/migrate.js';
-import { seedDemo, demoIsSeeded } from './db/seed-demo.js';
+import { demoIsSeeded } from './db/demo-state.js';
 import { log } from './lib/log.js';
 import { createApp, lifecycle } from './server.js';
 import { pageCacheListenerStopper } from './http/page-cache.js';
@@ -35,6 +35,7 @@ async function serve() {
   const tenants = await prepare(database, cfg);
   if (cfg.demo && !(await demoIsSeeded())) {
     const started = Date.now();
+    const { seedDemo } = await import('./db/seed-demo.js');
     await seedDemo();
     console.log(`Données de démonstration chargées en ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   }
@@ -126,7 +127,7 @@ program
     const database = await openAndUse();
     await prepare(database);
     if (await demoIsSeeded()) console.log('La démonstration est déjà chargée.');
-    else await seedDemo();
+    else await (await import('./db/seed-demo.js')).seedDemo();
     await database.close();
   });
 

@@ -29,11 +29,7 @@ export type DemoSlug = keyof typeof DEMO_ACCOUNTS;
 const DEMO_SLUGS = Object.keys(DEMO_ACCOUNTS) as DemoSlug[];
 const NAMED_LOGINS = new Set<string>(Object.values(DEMO_ACCOUNTS).flat());
 
-/** True once the demo head of school exists (the demo is loaded at most once). */
-export async function demoIsSeeded(): Promise<boolean> {
-  const row = await systemDb()('accounts').whereRaw('lower(login) = ?', ['direction']).first('id');
-  return Boolean(row);
-}
+export { demoIsSeeded } from './demo-state.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Names
