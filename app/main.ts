@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from './paths.js';
 import { Command } from 'commander';
 import { config, ConfigError } from './config.js';
 import { openAndUse, prepare } from './boot.js';
@@ -18,7 +18,6 @@ import { syncTenants } from './tenancy/sync.js';
 import { installDefaultRules } from './boot.js';
 import { isInstitution } from './tenancy/tenant.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function fail(err: unknown): never {
   // One clear line for the operator; the stack only at debug level.

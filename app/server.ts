@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from './paths.js';
 import Koa, { type Context, type Next } from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
@@ -28,7 +28,6 @@ import { messagingRouter } from './modules/messaging/routes.js';
 import { messagingSettingsRouter } from './modules/messaging/settings-routes.js';
 import { broadcastsRouter, mailingListsRouter, outboxAdminRouter } from './modules/mailing/routes.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Shared state between the server and the process: readiness goes off first on SIGTERM. */
 export const lifecycle = { ready: true };

@@ -43,14 +43,15 @@ export async function ensureRoles(knex: Knex): Promise<void> {
 }
 
 /**
- * The migrations folder, imported by our own code rather than knex's loader, so the same TypeScript files
- * load under tsx (npm start) and under vitest's module runner (tests).
+ * The migrations folder next to this module, imported by our own code rather than knex's loader: the
+ * TypeScript files under tsx and vitest, their JavaScript build under dist/ (npm start). A migration is
+ * recorded under its source name (`….ts`) either way, so a database migrated by one is current for the other.
  */
 const migrationSource: Knex.MigrationSource<string> = {
   async getMigrations() {
-    return fs.readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+_[a-z0-9_]+\.ts$/.test(f)).sort();
+    return fs.readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+_[a-z0-9_]+\.(ts|js)$/.test(f)).sort();
   },
-  getMigrationName: (name) => name,
+  getMigrationName: (name) => name.replace(/\.js$/, '.ts'),
   getMigration: (name) => import(pathToFileURL(path.join(MIGRATIONS_DIR, name)).href),
 };
 

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../paths.js';
 import type { Context } from 'koa';
 import nunjucks from 'nunjucks';
 import { wantsFragment } from './htmx.js';
 
-export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
+export const TEMPLATES_DIR = path.join(ROOT, 'templates');
 
 /** One nunjucks environment: autoescape on, templates compiled once and kept. */
 export const views = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES_DIR, { noCache: false }), {

@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../paths.js';
 import YAML from 'yaml';
 import { ownerTx } from '../db/index.js';
 import { TenantFileSchema, type TenantFile } from './tenant.js';
 
-export const TENANTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../tenants');
+export const TENANTS_DIR = path.join(ROOT, 'tenants');
 
 export class TenantFileError extends Error {}
 

@@ -38,7 +38,8 @@ const children: Child[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function startNode(cpu: string, script: string[], env: NodeJS.ProcessEnv): Child {
-  const nodeArgs = ['--import', 'tsx', ...script];
+  // The server runs as `npm start` runs it, from its build (dist/…js, plain Node); the bench's tools under tsx.
+  const nodeArgs = script[0].endsWith('.js') ? script : ['--import', 'tsx', ...script];
   const [cmd, args] = PIN ? ['taskset', ['-c', cpu, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const proc = spawn(cmd, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const child: Child = { proc, lines: [], exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))) };
@@ -104,7 +105,10 @@ async function measure(schools: number): Promise<Measure> {
     const info = [...seeder.lines].reverse().find((l) => l.startsWith('{'));
     if (code !== 0 || !info) throw new Error(`synthetic schools failed:\n${seeder.lines.slice(-30).join('\n')}`);
     console.log(`flatness: ${JSON.parse(info).schools} schools in the database (${((Date.now() - t0) / 1000).toFixed(0)} s to make them)`);
-    const server = startNode('0', ['app/main.ts', 'serve'], env);
+    // Measured as `npm start` runs it: from the build.
+    const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`npm run build failed:\n${built.stderr}`);
+    const server = startNode('0', ['dist/app/main.js', 'serve'], env);
     const host = `${TENANT}.localhost:${port}`;
     for (let ok = false, deadline = Date.now() + 120_000; !ok; ) {
       if (Date.now() > deadline) throw new Error(`server not healthy:\n${server.lines.slice(-30).join('\n')}`);

@@ -129,9 +129,16 @@ interface Child {
 const children: Child[] = [];
 const MAX_LINES = 5_000;
 
-/** Starts `node --import tsx <script> ...args` (pinned to `cpu`), in its own process group. */
+/** `npm run build`: the server is measured as `npm start` runs it. */
+function buildServer(): void {
+  const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  if (built.status !== 0) throw new BenchError(`npm run build failed:\n${built.stderr}`);
+}
+
+/** Starts `node <script.js>` or `node --import tsx <script.ts>` (pinned to `cpu`), in its own process group. */
 function startNode(name: string, cpu: string, script: string[], env: NodeJS.ProcessEnv): Child {
-  const nodeArgs = ['--import', 'tsx', ...script];
+  // The server runs as `npm start` runs it, from its build (dist/…js, plain Node); the bench's tools under tsx.
+  const nodeArgs = script[0].endsWith('.js') ? script : ['--import', 'tsx', ...script];
   const [cmd, args] = PIN ? ['taskset', ['-c', cpu, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const proc = spawn(cmd, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const child: Child = { name, proc, lines: [], seen: 0, exited: Promise.resolve(null) };
@@ -458,8 +465,9 @@ async function main(): Promise<number> {
       const info = JSON.parse(line) as { written: number; inbox: number };
       console.log(`bench: ${info.written} synthetic message(s) written in ${((Date.now() - t0) / 1000).toFixed(1)} s; the demo teacher's inbox holds ${info.inbox}`);
     }
+    buildServer();
     const started = Date.now();
-    const server = startNode('server', SERVER_CPU, ['app/main.ts', 'serve'], serverEnv);
+    const server = startNode('server', SERVER_CPU, ['dist/app/main.js', 'serve'], serverEnv);
     await waitHealthy(server, port);
     console.log(`bench: server pid ${server.proc.pid} ready on 127.0.0.1:${port} in ${((Date.now() - started) / 1000).toFixed(1)} s (DATA_DIR ${dataDir})`);
     const bootLines = server.seen;
