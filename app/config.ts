@@ -17,6 +17,7 @@ const EnvSchema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(2),
   SMTP_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
   FEEDS_ALLOW_PRIVATE: bool.default(false),
   PUBLIC_BASE_DOMAIN: z
@@ -55,6 +56,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     dataDir,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    // Public searches running at once in a process (the others wait their turn): app/modules/publication/search-gate.ts.
+    searchConcurrency: e.SEARCH_CONCURRENCY,
     embedded: !e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,
     // External feed tiles may read private addresses (an intranet feed): off unless the deployment says so.

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { config, setConfig } from '../../app/config.js';
+import { MAX_WAITING_PER_SLOT, throughSearchGate } from '../../app/modules/publication/search-gate.js';
 import { buildMember, buildTenant } from '../fixtures/factories.js';
 import { Client } from '../fixtures/http.js';
 import { buildArticle, buildRubric, daysAgo } from '../fixtures/publication-public.js';
@@ -172,5 +174,68 @@ describe('/recherche', () => {
     // The query is encoded in the links.
     const accents = await c.get('/recherche?q=' + encodeURIComponent('atelier & robotique'));
     expect(accents.text).toContain('href="/recherche?q=atelier%20%26%20robotique&amp;page=2"');
+  });
+});
+
+describe('the search gate', () => {
+  /** A search the test lets finish when it wants. */
+  function heldSearch(log: string[], name: string) {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const done = throughSearchGate(async () => {
+      log.push(`start ${name}`);
+      await held;
+      log.push(`end ${name}`);
+      return name;
+    });
+    return { release, done };
+  }
+
+  it('runs at most SEARCH_CONCURRENCY searches at once, the others in their order of arrival', async () => {
+    const saved = config();
+    setConfig({ ...saved, searchConcurrency: 2 });
+    try {
+      const log: string[] = [];
+      const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n) => heldSearch(log, n));
+      await new Promise((r) => setTimeout(r, 10));
+      expect(log).toEqual(['start a', 'start b']);
+      b.release();
+      await b.done;
+      await new Promise((r) => setTimeout(r, 10));
+      expect(log).toEqual(['start a', 'start b', 'end b', 'start c']);
+      for (const s of [a, c, d]) s.release();
+      expect(await Promise.all([a.done, c.done, d.done])).toEqual(['a', 'c', 'd']);
+      expect(log.filter((l) => l.startsWith('start'))).toEqual(['start a', 'start b', 'start c', 'start d']);
+    } finally {
+      setConfig(saved);
+    }
+  });
+
+  it('asks a visitor to come back in a moment (503, French page, Retry-After) when too many are waiting', async () => {
+    const saved = config();
+    setConfig({ ...saved, searchConcurrency: 1 });
+    const held: ReturnType<typeof heldSearch>[] = [];
+    try {
+      const school = await buildTenant();
+      const rubric = await buildRubric(school, { name: 'Actualités' });
+      await buildArticle(school, rubric.id, { title: 'Sortie au musée', body: '<p>Les élèves de 4e.</p>' });
+      const log: string[] = [];
+      // One running and MAX_WAITING_PER_SLOT waiting: the next is refused at once.
+      for (let i = 0; i <= MAX_WAITING_PER_SLOT; i++) held.push(heldSearch(log, `s${i}`));
+      const busy = await Client.for(school).get('/recherche?q=musee');
+      expect(busy.status).toBe(503);
+      expect(busy.headers['retry-after']).toBe('2');
+      expect(busy.text).toContain('Service momentanément indisponible');
+      expect(log).toEqual(['start s0']);
+      // Once they are done, the same search answers.
+      for (const s of held) s.release();
+      await Promise.all(held.map((s) => s.done));
+      const ok = await Client.for(school).get('/recherche?q=musee');
+      expect(ok.status).toBe(200);
+      expect(hitTitles(ok.text)).toEqual(['Sortie au musée']);
+    } finally {
+      for (const s of held) s.release();
+      setConfig(saved);
+    }
   });
 });

@@ -4,6 +4,7 @@ import { currentTenant, db, inTenantScope, systemDb, tenantTx, type TenantRef } 
 import { now } from '../../lib/clock.js';
 import { canReadRubric, type RubricRoleRule } from './policy.js';
 import { allRubrics, LIVE_ARTICLE } from './rubrics.js';
+import { throughSearchGate } from './search-gate.js';
 import { excerpt } from './sanitize.js';
 
 /**
@@ -242,7 +243,7 @@ async function readablePrivateRubricIds(tenant: TenantRef, member?: Member): Pro
 export async function searchArticles(tenant: TenantRef, q: string, member?: Member, page = 1): Promise<{ total: number; hits: SearchHit[] }> {
   outsideTenantScope('searchArticles');
   const privateIds = await readablePrivateRubricIds(tenant, member);
-  const { rows } = await systemDb().raw(`select public_search(?, ?, ?, ?::uuid[], ?, ?, ?, ?, ?) as hits`, [
+  const { rows } = await throughSearchGate(() => systemDb().raw(`select public_search(?, ?, ?, ?::uuid[], ?, ?, ?, ?, ?) as hits`, [
     tenant.id,
     q,
     now(),
@@ -252,7 +253,7 @@ export async function searchArticles(tenant: TenantRef, q: string, member?: Memb
     `${START}${STOP}`,
     `StartSel=${START}, StopSel=${STOP}, HighlightAll=true`,
     HEADLINE_OPTIONS,
-  ]);
+  ]));
   const hits: any[] = rows[0]?.hits ?? [];
   return {
     total: hits[0]?.total ?? 0,
