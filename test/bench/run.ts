@@ -16,9 +16,9 @@
  *   BENCH_EXTRA=1      also measure, for information, the cheaper yardstick variants (literal page with
  *                      only {{ title }}, Koa sending the bytes as a fixed string, and a bare node:http server
  *                      sending them as one Buffer: the ceiling of any Node server on this core) and, on
- *                      PostgreSQL, each signed-in page's yardstick after one and two `select 1` round trips
- *                      (the least a page that reads the database can cost here; the ratio column compares
- *                      them with the plain yardstick)
+ *                      PostgreSQL, the yardstick of each page read from the database after one `select 1`
+ *                      round trip (two for signed-in pages): the least such a page can cost here; the ratio
+ *                      column compares them with the plain yardstick
  *   BENCH_ARTICLES     first give demo-college this many synthetic live articles (default 10000: the issue's search
  *                      target is over 10,000 articles; 0 for none; test/bench/synthetic-articles.ts,
  *                      run before the server starts)
@@ -542,12 +542,15 @@ async function main(): Promise<number> {
       rows.push({ label: 'info: bare node:http, one Buffer', kb, r: bare });
     }
     if (EXTRA) {
-      // The floor a database adds: the yardstick of each signed-in page after one and two `select 1` round trips.
+      // The floor a database adds: the yardstick of each page read from PostgreSQL after as many `select 1`
+      // round trips as it needs at the least (one for a visitor's page, two signed in: the session, then the data).
       if (databaseUrl) {
-        for (const p of pages.filter((x) => x.signedIn)) {
+        for (const p of pages) {
+          const fromDatabase = p.signedIn || p.name.endsWith('-uncached') || p.target === 'search';
+          if (!fromDatabase) continue;
           const pkb = Buffer.byteLength(html[p.name]) / 1024;
           const y = combine(runs.get(p.name)!.yardstick);
-          for (const trips of [1, 2]) {
+          for (const trips of p.signedIn ? [1, 2] : [1]) {
             const r = await load(`yardstick ${p.name} + ${trips} select 1`, { ...common, port: basePort, path: `/d${trips}/t/${p.name}`, headers: {} });
             rows.push({ label: `info: yardstick ${p.name} + ${trips} × select 1`, kb: pkb, r, yardstick: y });
           }
