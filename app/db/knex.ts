@@ -4,6 +4,7 @@ import path from 'node:path';
 import knexLib, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { isUuid } from '../lib/ids.js';
 
 // bigint counts come back as strings from pg; counts here stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -15,8 +16,6 @@ const Transaction_PG = require('knex/lib/dialects/postgres/execution/pg-transact
   query(conn: unknown, sql: string): Promise<unknown>;
   begin(conn: unknown): Promise<unknown>;
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A school's transaction opens with its school already set: `BEGIN; SELECT set_config(…)` goes as one simple
@@ -33,7 +32,7 @@ class TenantTransaction extends Transaction_PG {
   }
 
   begin(conn: unknown) {
-    if (typeof this.tenantId === 'string' && UUID.test(this.tenantId)) {
+    if (isUuid(this.tenantId)) {
       return this.query(conn, `BEGIN; SELECT set_config('app.tenant_id', '${this.tenantId}', true);`);
     }
     return super.begin(conn);
