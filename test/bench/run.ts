@@ -50,6 +50,10 @@ interface Page {
   target: TargetClass;
   /** The path is read at start from another page: the first link matching `pattern` in `page`. */
   pathFrom?: { page: string; pattern: RegExp; suffix?: string };
+  /** Extra request headers (an htmx request for a fragment). */
+  headers?: Record<string, string>;
+  /** Shown after the path in the report. */
+  note?: string;
 }
 
 /** The pages measured; later issues add theirs here. */
@@ -69,9 +73,18 @@ const PAGES: Page[] = [
   { name: 'article-uncached', path: '/articles/…', signedIn: false, target: 'public', pathFrom: { page: '/rubriques/vie-du-college', pattern: ARTICLE_LINK, suffix: '?sans-cache' } },
   { name: 'recherche', path: '/recherche?q=eleves%20college', signedIn: false, target: 'search' },
   // Messaging: the inbox of a member with BENCH_MESSAGES (default 5,000) received messages, and the
-  // recipient search (the picker's page without JavaScript).
+  // recipient search: the picker's page without JavaScript, and the results fragment its active search asks
+  // for at each keystroke.
   { name: 'messagerie', path: '/messagerie', signedIn: true, target: 'private' },
   { name: 'destinataires', path: '/messagerie/destinataires?q=mar', signedIn: true, target: 'private' },
+  {
+    name: 'destinataires-htmx',
+    path: '/messagerie/destinataires?q=mar',
+    signedIn: true,
+    target: 'private',
+    headers: { 'HX-Request': 'true', 'HX-Request-Type': 'partial' },
+    note: 'htmx',
+  },
 ];
 
 /** DESIGN.md targets: share of the yardstick's requests/s, and p99 at 10 connections. */
@@ -483,7 +496,7 @@ async function main(): Promise<number> {
         if (!found) throw new BenchError(`no link for ${p.name} in ${p.pathFrom.page} (status ${from.status})`);
         p.path = found + (p.pathFrom.suffix ?? '');
       }
-      const headers: Record<string, string> = { Host: host };
+      const headers: Record<string, string> = { Host: host, ...p.headers };
       if (p.signedIn) headers.Cookie = cookie;
       const res: SimpleResponse = await request({ port, path: p.path, headers });
       if (res.status !== 200) throw new BenchError(`GET ${p.path} answered ${res.status}${res.headers.location ? ` → ${res.headers.location}` : ''}`);
@@ -515,7 +528,7 @@ async function main(): Promise<number> {
       for (const p of pages) {
         process.stdout.write(`bench: ${ROUNDS > 1 ? `round ${round}/${ROUNDS} ` : ''}${p.path} …`);
         const yardstick = await load(`yardstick ${p.name}`, { ...common, port: basePort, path: `/t/${p.name}`, headers: {} });
-        const headers: Record<string, string> = { Host: host };
+        const headers: Record<string, string> = { Host: host, ...p.headers };
         if (p.signedIn) headers.Cookie = cookie;
         const r = await load(p.path, { ...common, port, path: p.path, headers });
         process.stdout.write(` ${fmt(r.rps, 0)} req/s, yardstick ${fmt(yardstick.rps, 0)} (${fmt((r.rps / yardstick.rps) * 100, 0)} %)\n`);
@@ -529,7 +542,8 @@ async function main(): Promise<number> {
       const { app, yardstick } = runs.get(p.name)!;
       const y = combine(yardstick);
       rows.push({ label: `yardstick (${p.name}, ${ready.pages[p.name].variables} vars)`, kb, r: y });
-      rows.push({ label: `${p.path}${p.signedIn ? ' (signed in)' : ''}`, kb, r: combine(app), yardstick: y, target: p.target });
+      const notes = [p.signedIn ? 'signed in' : '', p.note ?? ''].filter(Boolean).join(', ');
+      rows.push({ label: `${p.path}${notes ? ` (${notes})` : ''}`, kb, r: combine(app), yardstick: y, target: p.target });
     }
     // The homepage's variants (when BENCH_ONLY kept the homepage).
     if (EXTRA && html.home) {
