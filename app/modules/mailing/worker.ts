@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit from 'p-limit';
 import { currentTenant, db, inTenantScope, tenantTx } from '../../db/index.js';
 import { defineJob } from '../../jobs/queue.js';
 import { now } from '../../lib/clock.js';
@@ -80,19 +81,6 @@ export async function claimDue(tenant: School, limit = DEFAULTS.batchSize, lease
   });
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
-  return out;
-}
-
 export interface RoundResult {
   claimed: number;
   sent: number;
@@ -110,7 +98,8 @@ export async function processTenant(tenant: School, opts: WorkerOptions = {}): P
   const result: RoundResult = { claimed: rows.length, sent: 0, retried: 0, dead: 0 };
   if (!rows.length) return result;
 
-  const outcomes = await mapLimit(rows, opts.concurrency ?? DEFAULTS.concurrency, async (row) => {
+  // Several SMTP conversations at once (p-limit), each mail's outcome kept.
+  const outcomes = await pLimit(opts.concurrency ?? DEFAULTS.concurrency).map(rows, async (row) => {
     try {
       await transport.send(row, tenant);
       return { row, error: null as string | null };
