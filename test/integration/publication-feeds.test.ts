@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { parseFeed } from '@rowanmanning/feed-parser';
 import { describe, expect, it } from 'vitest';
 import { buildMember, buildTenant } from '../fixtures/factories.js';
 import { Client } from '../fixtures/http.js';
@@ -103,5 +104,22 @@ describe('RSS and Atom feeds', () => {
     expect(res.status).toBe(200);
     expect(list(parser.parse(res.text).rss.channel.item)).toEqual([]);
     expect((await Client.for(other).get(`/rubriques/${s.news.slug}/flux.xml`)).status).toBe(404);
+  });
+});
+
+describe('the feeds as a feed reader reads them', () => {
+  it('@rowanmanning/feed-parser reads the RSS and Atom feeds: title, absolute links, ids and dates of each item', async () => {
+    const s = await school();
+    const base = `http://${s.tenant.slug}.localhost`;
+    for (const [path, format] of [['/flux.xml', 'rss'], ['/flux.atom', 'atom']] as const) {
+      const feed = parseFeed((await Client.for(s.tenant).get(path)).text);
+      expect(feed.meta.type).toBe(format);
+      expect(feed.title).toBe('Collège des Tilleuls');
+      expect(feed.items.map((i) => i.title)).toEqual(['Le club théâtre & la chorale', 'Rentrée scolaire']);
+      expect(feed.items.map((i) => i.url)).toEqual([`${base}${s.a2.url}`, `${base}${s.a1.url}`]);
+      expect(feed.items[1].id).toBe(`${base}${s.a1.url}`);
+      expect(Math.abs(feed.items[1].published!.getTime() - daysAgo(3).getTime())).toBeLessThan(60_000);
+      expect(feed.items[0].published!.getTime()).toBeGreaterThan(feed.items[1].published!.getTime());
+    }
   });
 });
