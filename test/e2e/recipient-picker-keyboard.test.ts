@@ -82,6 +82,12 @@ describe.skipIf(!chromiumAvailable)('recipient picker', () => {
     await expect.poll(() => page.locator('#picker-chips input[name="recipients"]').count()).toBe(0);
     expect(await combo.evaluate((el) => el === document.activeElement)).toBe(true);
     await expectNoAxeViolations(page, 'sélecteur après retrait');
+
+    // The autosave status stays readable while a save is in flight (htmx marks the asking element .htmx-request).
+    await page.getByLabel('Objet').fill('Sortie au musée');
+    await expect.poll(() => page.locator('#draft-status').textContent(), { timeout: 8000 }).toMatch(/^Brouillon enregistré/);
+    await page.locator('#draft-status').evaluate((el) => el.classList.add('htmx-request'));
+    await expectNoAxeViolations(page, 'brouillon en cours d’enregistrement');
     expect(problems).toEqual([]);
   });
 
