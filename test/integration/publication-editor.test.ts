@@ -51,6 +51,13 @@ describe('/publication (editor home)', () => {
     expect((await student.c.get('/publication/articles/nouveau')).status).toBe(403);
   });
 
+  it('leads an editor who opens /publication/articles to the list of their articles', async () => {
+    const { contributor } = await newsroom();
+    const res = await contributor.c.get('/publication/articles');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/publication');
+  });
+
   it('lists the member’s own articles by status, and those submitted in the rubrics a manager manages', async () => {
     const { contributor, manager, rubric } = await newsroom();
     const created = await contributor.c.post('/publication/articles', { _csrf: contributor._csrf, ...form(rubric.id) });

@@ -189,6 +189,9 @@ editorRouter.get('/corbeille', async (ctx) => {
   render(ctx, { page: 'publication/editor/trash.njk' }, { title: 'Corbeille', articles: await trashedArticles(member(ctx)), notice: NOTICES[str(ctx.query.message)] ?? '' });
 });
 
+// The articles are listed on the back-office home; their collection's address, where new ones are posted, leads there.
+editorRouter.get('/articles', (ctx) => seeOther(ctx, '/publication'));
+
 editorRouter.get('/articles/nouveau', async (ctx) => {
   const rubrics = await writableRubrics(member(ctx));
   if (rubrics.length === 0) throw new HttpError(403, 'forbidden');
