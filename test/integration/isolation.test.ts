@@ -171,6 +171,24 @@ describe('cross-school access', () => {
   });
 });
 
+describe('malformed ids', () => {
+  it('every route that takes an id answers 404, not an error, to one that is not an id at all', async () => {
+    const school = await buildTenant();
+    const admin = await buildMember(school, { profile: 'admin' });
+    const c = Client.for(school);
+    await c.signIn(admin.login, admin.password);
+    const _csrf = csrfFrom((await c.get('/espace')).text);
+    const withIds = allRoutes().filter((r) => /:(id|[a-z]+Id)\b/.test(r.path));
+    const answers: string[] = [];
+    for (const route of withIds) {
+      const path = route.path.replace(/:(id|[a-z]+Id)\b/g, 'pas-un-id').replace(/:[A-Za-z]+/g, 'x');
+      const res = route.method === 'GET' ? await c.get(path) : await c.post(path, { _csrf });
+      if (res.status !== 404) answers.push(`${route.method} ${path} → ${res.status}`);
+    }
+    expect(answers).toEqual([]);
+  });
+});
+
 describe('CSRF on every state-changing route', () => {
   it('refuses a foreign Origin, a sibling school’s origin and a missing token with 403', async () => {
     const school = await buildTenant();

@@ -5,6 +5,7 @@ import { inTenantTx, isHttps, requireMember } from '../../auth/middleware.js';
 import { fieldText, formBody, seeOther } from '../../http/body.js';
 import { HttpError } from '../../http/errors.js';
 import { isHtmx } from '../../http/htmx.js';
+import { isUuid } from '../../lib/ids.js';
 import { mediaChoices } from '../publication/articles.js';
 import { isPublicationManager } from '../publication/policy.js';
 import { allRubrics } from '../publication/rubrics.js';
@@ -198,6 +199,7 @@ builder.post('/publication', inTenantTx, async (ctx) => {
 });
 
 builder.post('/versions/:id/restauration', inTenantTx, async (ctx) => {
+  if (!isUuid(ctx.params.id)) throw new HttpError(404, 'not_found');
   try {
     await versionRestorer({ actor: actor(ctx), versionId: ctx.params.id, ip: ctx.ip });
   } catch (err) {
@@ -220,7 +222,7 @@ homepageRouter.use(builder.routes());
 homepageRouter.get('/accueil/images/:id/:file', async (ctx) => {
   const builderToo = isPublicationManager(ctx.state.member);
   const found = await tenantTx(ctx.state.tenant, async () => {
-    const shown = /^[0-9a-f-]{36}$/i.test(ctx.params.id) ? await homepageShowsMedia(ctx.params.id, builderToo) : null;
+    const shown = isUuid(ctx.params.id) ? await homepageShowsMedia(ctx.params.id, builderToo) : null;
     if (!shown) return undefined;
     const file = await homepageMediaFile(ctx.params.id, ctx.params.file);
     return file && { shown, file };
