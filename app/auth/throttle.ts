@@ -79,3 +79,16 @@ export async function throttleRequestCounter(keys: ThrottleKey[]): Promise<numbe
 export async function throttleLoginReset(login: string): Promise<void> {
   await db()('login_throttles').where({ tenant_id: currentTenant().id, key: `login:${login.trim().toLowerCase()}` }).del();
 }
+
+/**
+ * This school's sign-in counters (`login:`, `ip:`) whose window has ended. A successful sign-in clears its
+ * login's counter, but failures for unknown logins and every IP's counter would otherwise stay for good; the
+ * nightly clean-up (throttle-cleanup.ts) deletes them. Other throttles of the table clean their own keys.
+ */
+export async function endedSignInThrottlesRemover(): Promise<number> {
+  return db()('login_throttles')
+    .where('tenant_id', currentTenant().id)
+    .andWhere((q) => q.where('key', 'like', 'login:%').orWhere('key', 'like', 'ip:%'))
+    .andWhere('window_started_at', '<=', new Date(now().getTime() - THROTTLE.windowMs))
+    .del();
+}

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { SIGN_IN_THROTTLES_CLEANUP_QUEUE } from '../../app/auth/throttle-cleanup.js';
+import { enqueueJob, runDueJobs } from '../../app/jobs/queue.js';
 import { advanceClock, resetClock } from '../../app/lib/clock.js';
 import { buildMember, buildTenant, rowsOf } from '../fixtures/factories.js';
 import { Client } from '../fixtures/http.js';
@@ -99,6 +101,29 @@ describe('sign-in', () => {
     const c = Client.for(school);
     for (let i = 0; i < 30; i++) expect((await c.signIn(`inconnu-${i}`, 'x')).status).toBe(422);
     expect((await c.signIn('inconnu-31', 'x')).status).toBe(429);
+  });
+
+  it('forgets ended sign-in counters at night, school by school, and keeps running ones', async () => {
+    const a = await buildTenant();
+    const b = await buildTenant();
+    const keys = async (school: typeof a) => (await rowsOf(school, 'login_throttles')).map((r) => r.key).sort();
+    // An hour ago: failures in both schools, for an unknown login (no success will ever clear it).
+    advanceClock(-3600_000);
+    try {
+      expect((await Client.for(a).signIn('ancien-a', 'x')).status).toBe(422);
+      expect((await Client.for(b).signIn('ancien-b', 'x')).status).toBe(422);
+    } finally {
+      resetClock();
+    }
+    // Now: a failure whose window is still running.
+    expect((await Client.for(a).signIn('recent-a', 'x')).status).toBe(422);
+    expect(await keys(a)).toEqual(['ip:127.0.0.1', 'login:ancien-a', 'login:recent-a']);
+
+    await enqueueJob(SIGN_IN_THROTTLES_CLEANUP_QUEUE, {});
+    expect((await runDueJobs([SIGN_IN_THROTTLES_CLEANUP_QUEUE])).failed).toBe(0);
+    // The IP's counter started a new window with the recent failure: it stays, like the recent login's.
+    expect(await keys(a)).toEqual(['ip:127.0.0.1', 'login:recent-a']);
+    expect(await keys(b)).toEqual([]);
   });
 });
 
