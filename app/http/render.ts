@@ -50,7 +50,8 @@ function baseContext(ctx: Context): Record<string, unknown> {
   return {
     tenant: s.tenant,
     member: s.member,
-    services: s.services ?? [],
+    // Named apart from any page's own `services` (the rights matrix lists every service of the catalogue).
+    memberServices: s.services ?? [],
     path: ctx.path,
     csrfToken: s.csrfToken ? () => s.csrfToken() : () => '',
     year: new Date().getFullYear(),

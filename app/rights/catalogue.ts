@@ -37,11 +37,6 @@ export const SERVICES: ServiceDef[] = [
 
 export const SERVICES_BY_KEY = new Map(SERVICES.map((s) => [s.key, s]));
 
-/** The services of a list that have a page today, in the same order: what the navigation and the dashboard show. */
-export function withAPage<S extends Pick<ServiceDef, 'available'>>(services: S[]): S[] {
-  return services.filter((s) => s.available);
-}
-
 /** French names of roles, targets, profiles and functions, for the matrix and the dashboard. */
 export const ROLE_NAMES: Record<string, string> = {
   manager: 'gestionnaire',

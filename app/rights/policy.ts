@@ -66,7 +66,10 @@ export function authorize(rights: Map<string, Set<string>>, serviceKey: string, 
   if (!can(rights, serviceKey, roles)) throw new HttpError(403, 'forbidden');
 }
 
-/** The services a member may open, in catalogue order (the dashboard and the navigation). */
+/**
+ * The services a member may open and that have a page today (the catalogue's `available`; the rights matrix
+ * lists the others), in catalogue order: what the navigation and the dashboard show.
+ */
 export function servicesFor(rights: Map<string, Set<string>>): (ServiceDef & { roles: string[] })[] {
-  return SERVICES.filter((s) => can(rights, s.key)).map((s) => ({ ...s, roles: [...rights.get(s.key)!] }));
+  return SERVICES.filter((s) => s.available && can(rights, s.key)).map((s) => ({ ...s, roles: [...rights.get(s.key)!] }));
 }

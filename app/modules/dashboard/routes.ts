@@ -2,12 +2,12 @@ import Router from '@koa/router';
 import { requireMember } from '../../auth/middleware.js';
 import { render } from '../../http/render.js';
 import { now } from '../../lib/clock.js';
-import { FUNCTION_NAMES, PROFILE_NAMES, ROLE_NAMES, withAPage } from '../../rights/catalogue.js';
+import { FUNCTION_NAMES, PROFILE_NAMES, ROLE_NAMES } from '../../rights/catalogue.js';
 import { liveNotices } from '../notices/service.js';
 
 /**
  * /espace: the live notices for the member (alerts first), their services (from the rights, only those that
- * have a page today: the catalogue's `available`), who they are, and for a guardian each child. The notices
+ * have a page today: servicesFor), who they are, and for a guardian each child. The notices
  * are one statement outside any transaction (liveNotices).
  */
 export const dashboardRouter = new Router();
@@ -20,7 +20,6 @@ dashboardRouter.get('/espace', requireMember, async (ctx) => {
     profileName: PROFILE_NAMES[m.profile] ?? m.profile,
     functionNames: m.functions.map((f: string) => FUNCTION_NAMES[f] ?? f),
     roleNames: ROLE_NAMES,
-    services: withAPage(ctx.state.services ?? []),
     notices,
   });
 });
