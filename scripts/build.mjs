@@ -17,10 +17,11 @@ const sources = ['app', 'migrations'].flatMap((dir) =>
     .map((f) => path.join(root, dir, f)),
 );
 
-// Built aside, then swapped in: a file removed from the sources does not live on in dist/, and a server
-// started at the same moment (several processes, each through npm start) never finds dist/ half written.
+// Each build goes to a folder of its own, then dist becomes a symbolic link to it in one rename: a file removed
+// from the sources does not live on, and a process started at any moment (several servers, each through npm
+// start) finds dist whole, never half written nor missing.
 const suffix = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-const fresh = `${outdir}.new-${suffix}`;
+const fresh = `${outdir}.build-${suffix}`;
 await build({
   entryPoints: sources,
   outdir: fresh,
@@ -30,17 +31,18 @@ await build({
   target: 'node20',
   logLevel: 'warning',
 });
-const old = `${outdir}.old-${suffix}`;
-const ignoring = (codes, fn) => {
-  try {
-    fn();
-    return true;
-  } catch (err) {
-    if (!codes.includes(err.code)) throw err;
-    return false;
-  }
-};
-// Another build may move dist/ away, or put its own in place, between these steps: same sources, same result.
-ignoring(['ENOENT'], () => fs.renameSync(outdir, old));
-if (!ignoring(['ENOTEMPTY', 'EEXIST'], () => fs.renameSync(fresh, outdir))) fs.rmSync(fresh, { recursive: true, force: true });
-fs.rmSync(old, { recursive: true, force: true });
+const link = `${outdir}.link-${suffix}`;
+fs.symlinkSync(path.basename(fresh), link, 'dir');
+// A dist folder from before builds were linked cannot be replaced by a link in one step: it goes first, once.
+if (fs.lstatSync(outdir, { throwIfNoEntry: false })?.isDirectory()) fs.rmSync(outdir, { recursive: true, force: true });
+fs.renameSync(link, outdir);
+
+// Older builds go once they are an hour old. A server started from one resolves its modules by their real
+// path, and may still import from it while it starts (the demo seed): the hour leaves it time.
+const current = path.basename(fs.realpathSync(outdir));
+const hourAgo = Date.now() - 3600_000;
+for (const name of fs.readdirSync(root)) {
+  if (!name.startsWith('dist.build-') || name === current) continue;
+  const stat = fs.statSync(path.join(root, name), { throwIfNoEntry: false });
+  if (stat && stat.mtimeMs < hourAgo) fs.rmSync(path.join(root, name), { recursive: true, force: true });
+}

@@ -119,3 +119,26 @@ describe('the server process', () => {
     expect(err).toMatch(/^préau : Configuration invalide — PORT: /);
   }, 60_000);
 });
+
+describe('the build', () => {
+  it('rebuilds while other processes start: dist/app/main.js is there at every moment, whole', async () => {
+    // A process that looks for the server's entry point as fast as it can while builds replace dist, two at a time.
+    const watcher = spawn(
+      process.execPath,
+      ['-e', `const fs = require('node:fs'); const end = Date.now() + 4000; let misses = 0, checks = 0;
+        while (Date.now() < end) { checks++; if (!fs.existsSync('dist/app/main.js')) misses++; }
+        console.log(JSON.stringify({ misses, checks }));`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    watcher.stdout!.on('data', (c) => (out += c));
+    const buildOnce = () =>
+      new Promise<number | null>((resolve) => spawn(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' }).on('exit', resolve));
+    for (let round = 0; round < 2; round++) expect(await Promise.all([buildOnce(), buildOnce()])).toEqual([0, 0]);
+    await new Promise((resolve) => watcher.on('exit', resolve));
+    const { misses, checks } = JSON.parse(out);
+    expect(checks).toBeGreaterThan(1000);
+    expect(misses).toBe(0);
+    expect(fs.existsSync('dist/app/main.js')).toBe(true);
+  }, 30_000);
+});
