@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Knex } from 'knex';
 import { Model } from 'objection';
 import type { Database } from './knex.js';
+import { isUuid } from '../lib/ids.js';
 
 /** What a tenant transaction knows about its school. */
 export interface TenantRef {
@@ -36,14 +37,12 @@ export function systemDb(): Knex {
   return currentDatabase().knex;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Runs fn inside a transaction bound to one school: app.tenant_id is set with set_config(…, true), so it
  * lives exactly as long as the transaction and a pooled connection never carries it to the next request.
  */
 export async function tenantTx<T>(tenant: TenantRef, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-  if (!UUID.test(tenant.id)) throw new Error('tenant id must be a UUID');
+  if (!isUuid(tenant.id)) throw new Error('tenant id must be a UUID');
   const outer = scope.getStore();
   if (outer) {
     if (outer.tenant.id !== tenant.id) throw new Error('nested tenant transaction for another school');

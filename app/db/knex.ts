@@ -32,10 +32,10 @@ class TenantTransaction extends Transaction_PG {
   }
 
   begin(conn: unknown) {
-    if (isUuid(this.tenantId)) {
-      return this.query(conn, `BEGIN; SELECT set_config('app.tenant_id', '${this.tenantId}', true);`);
-    }
-    return super.begin(conn);
+    if (this.tenantId === undefined) return super.begin(conn);
+    // Refused rather than opened without a school: whatever passed this id has a bug.
+    if (!isUuid(this.tenantId)) return Promise.reject(new Error('tenant id must be a UUID'));
+    return this.query(conn, `BEGIN; SELECT set_config('app.tenant_id', '${this.tenantId}', true);`);
   }
 }
 

@@ -110,6 +110,10 @@ describe('row-level security', () => {
       expect((await single.knex.raw(`select current_setting('app.tenant_id', true) as t`)).rows[0].t || null).toBeNull();
       // A malformed id never reaches the SQL text.
       await expect(tenantTx({ id: `${a.id}'); drop table x; --`, slug: a.slug }, async () => 1)).rejects.toThrow(/UUID/);
+      // Nor through knex directly: a transaction is not opened without its school.
+      await expect(single.knex.transaction(async () => 1, { tenantId: 'pas-un-id' } as never)).rejects.toThrow(/UUID/);
+      expect(sent.at(-1)).not.toMatch(/pas-un-id/);
+      expect((await single.knex.raw(`select current_setting('app.tenant_id', true) as t`)).rows[0].t || null).toBeNull();
     } finally {
       single.knex.off('query', onQuery);
       useDatabase(shared);
