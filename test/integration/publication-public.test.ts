@@ -57,6 +57,7 @@ describe('/rubriques/:slug', () => {
     expect((await c.get(`/rubriques/${rubric.slug}?page=4`)).status).toBe(404);
     expect((await c.get(`/rubriques/${rubric.slug}?page=abc`)).status).toBe(404);
     expect((await c.get(`/rubriques/${rubric.slug}?page=0`)).status).toBe(404);
+    expect((await c.get(`/rubriques/${rubric.slug}?page=2&page=3`)).status).toBe(404);
   });
 
   it('hides a private rubric (404) from visitors and members without a role, shows it to its readers', async () => {

@@ -171,6 +171,8 @@ describe('/recherche', () => {
     expect((await c.get('/recherche?q=robotique&page=4')).status).toBe(404);
     expect((await c.get('/recherche?q=robotique&page=0')).status).toBe(404);
     expect((await c.get('/recherche?q=robotique&page=deux')).status).toBe(404);
+    // A page given twice is no page, as on rubric pages.
+    expect((await c.get('/recherche?q=robotique&page=2&page=3')).status).toBe(404);
     // The query is encoded in the links.
     const accents = await c.get('/recherche?q=' + encodeURIComponent('atelier & robotique'));
     expect(accents.text).toContain('href="/recherche?q=atelier%20%26%20robotique&amp;page=2"');

@@ -202,7 +202,7 @@ publicPublicationRouter.get('/recherche', async (ctx) => {
   }
   const { q } = parsed.data;
   // A page number that is not one is a page that does not exist, as on rubric pages.
-  const paging = PageQuerySchema.safeParse({ page: Array.isArray(ctx.query.page) ? ctx.query.page[0] : ctx.query.page });
+  const paging = PageQuerySchema.safeParse(ctx.query);
   if (!paging.success) throw notFound();
   const { page } = paging.data;
   const result = q ? await searchArticles(ctx.state.tenant, q, ctx.state.member, page) : { total: 0, hits: [] };
