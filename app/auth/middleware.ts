@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { config } from '../config.js';
 import { tenantTx } from '../db/index.js';
-import { formBody } from '../http/body.js';
+import { formBody, seeOther } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { servicesFor } from '../rights/policy.js';
 import { memberForSession } from './member.js';
@@ -132,8 +132,7 @@ export async function verifyCsrf(ctx: Context, next: Next): Promise<void> {
 export async function requireMember(ctx: Context, next: Next): Promise<void> {
   if (!ctx.state.member) {
     if (ctx.method === 'GET') {
-      ctx.redirect(`/connexion?suite=${encodeURIComponent(ctx.originalUrl)}`);
-      ctx.status = 303;
+      seeOther(ctx, `/connexion?suite=${encodeURIComponent(ctx.originalUrl)}`);
       return;
     }
     throw new HttpError(401, 'unauthenticated');

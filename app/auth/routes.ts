@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { db, tenantTx } from '../db/index.js';
-import { formBody } from '../http/body.js';
+import { formBody, seeOther } from '../http/body.js';
 import { render } from '../http/render.js';
 import { recordAudit } from '../lib/audit.js';
 import { hashPassword, needsRehash, verifyPassword } from './password.js';
@@ -89,8 +89,7 @@ authRouter.post('/connexion', async (ctx) => {
     await recordAudit({ action: 'auth.sign_in', actorAccountId: account.id, actorMembershipId: membership.id, ip: ctx.ip });
     setSessionCookie(ctx, token, session.absolute_expires_at);
     clearCsrfCookie(ctx);
-    ctx.status = 303;
-    ctx.redirect(safeNext(input.suite));
+    seeOther(ctx, safeNext(input.suite));
   });
 });
 
@@ -101,8 +100,7 @@ authRouter.post('/deconnexion', inTenantTx, async (ctx) => {
     await recordAudit({ action: 'auth.sign_out', actorAccountId: member.accountId, actorMembershipId: member.membershipId, ip: ctx.ip });
   }
   clearSessionCookie(ctx);
-  ctx.status = 303;
-  ctx.redirect('/');
+  seeOther(ctx, '/');
 });
 
 authRouter.get('/preferences/sessions', requireMember, inTenantTx, async (ctx) => {
@@ -128,6 +126,5 @@ authRouter.post('/preferences/sessions/autres', requireMember, inTenantTx, async
     details: { count: n },
     ip: ctx.ip,
   });
-  ctx.status = 303;
-  ctx.redirect('/preferences/sessions?fin=1');
+  seeOther(ctx, '/preferences/sessions?fin=1');
 });

@@ -4,7 +4,7 @@ import { inTenantTx, requireMember } from '../../auth/middleware.js';
 import { db } from '../../db/index.js';
 import { HttpError } from '../../http/errors.js';
 import { wantsFragment } from '../../http/htmx.js';
-import { formBody } from '../../http/body.js';
+import { formBody, seeOther } from '../../http/body.js';
 import { render } from '../../http/render.js';
 import { isUuid } from '../../lib/ids.js';
 import { FUNCTION_NAMES, PROFILE_NAMES, ROLE_NAMES, SERVICES, SERVICES_BY_KEY, TARGET_TYPE_NAMES } from '../../rights/catalogue.js';
@@ -76,8 +76,7 @@ async function answer(ctx: Context, serviceKey: string, extra: { errors?: Record
   if (extra.status === 422) {
     return render(ctx, { page: 'admin/services.njk', status: 422 }, { title: 'Services et droits', ...m, failed: serviceKey, ...extra });
   }
-  ctx.status = 303;
-  ctx.redirect(`/admin/services#service-${serviceKey}`);
+  seeOther(ctx, `/admin/services#service-${serviceKey}`);
 }
 
 adminRouter.get('/', (ctx) => ctx.redirect('/admin/services'));

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { inTenantTx, requireMember } from '../../auth/middleware.js';
-import { formBody } from '../../http/body.js';
+import { formBody, seeOther } from '../../http/body.js';
 import { forbidden, notFound } from '../../http/errors.js';
 import { wantsFragment } from '../../http/htmx.js';
 import { render } from '../../http/render.js';
@@ -198,8 +198,7 @@ interface Failure {
 
 async function answer(ctx: Context, opts: { failure?: Failure; announce?: string } = {}): Promise<void> {
   if (!opts.failure && !wantsFragment(ctx) && ctx.method === 'POST') {
-    ctx.status = 303;
-    ctx.redirect(PATH);
+    seeOther(ctx, PATH);
     return;
   }
   const classes = await schoolClasses(ctx.state.tenant.id);

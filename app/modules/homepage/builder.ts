@@ -12,34 +12,33 @@ import { TileSchema, tileSettingsParser, TILE_TYPES, type Tile, type TileType } 
  * changes the list and saves it back. Visitors see nothing until homepagePublisher().
  */
 
-const str = fieldText;
 const list = (v: unknown) => (v == null || v === '' ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
 /** The settings of a tile type from the builder's form fields (checkboxes: "on" or absent). */
 export function settingsFromForm(type: TileType, body: Record<string, unknown>): Record<string, unknown> {
   switch (type) {
     case 'news':
-      return { title: str(body.title), limit: str(body.limit) || undefined, rubricIds: list(body.rubricIds), institutions: body.institutions === 'on' };
+      return { title: fieldText(body.title), limit: fieldText(body.limit) || undefined, rubricIds: list(body.rubricIds), institutions: body.institutions === 'on' };
     case 'latest':
-      return { title: str(body.title), limit: str(body.limit) || undefined };
+      return { title: fieldText(body.title), limit: fieldText(body.limit) || undefined };
     case 'rubrics':
-      return { title: str(body.title) };
+      return { title: fieldText(body.title) };
     case 'selection':
-      return { title: str(body.title), ids: list(body.ids) };
+      return { title: fieldText(body.title), ids: list(body.ids) };
     case 'text':
-      return { title: str(body.title), html: str(body.html) };
+      return { title: fieldText(body.title), html: fieldText(body.html) };
     case 'contact':
-      return { title: str(body.title), address: str(body.address), phone: str(body.phone), email: str(body.email), hours: str(body.hours), mapQuery: str(body.mapQuery) };
+      return { title: fieldText(body.title), address: fieldText(body.address), phone: fieldText(body.phone), email: fieldText(body.email), hours: fieldText(body.hours), mapQuery: fieldText(body.mapQuery) };
     case 'media':
-      return { title: str(body.title), kind: str(body.kind) || 'image', mediaId: str(body.mediaId), videoUrl: str(body.videoUrl), alt: str(body.alt), caption: str(body.caption) };
+      return { title: fieldText(body.title), kind: fieldText(body.kind) || 'image', mediaId: fieldText(body.mediaId), videoUrl: fieldText(body.videoUrl), alt: fieldText(body.alt), caption: fieldText(body.caption) };
     case 'feed':
-      return { title: str(body.title), url: str(body.url), limit: str(body.limit) || undefined };
+      return { title: fieldText(body.title), url: fieldText(body.url), limit: fieldText(body.limit) || undefined };
     case 'notices':
       return {};
     case 'agenda':
-      return { title: str(body.title), limit: str(body.limit) || undefined };
+      return { title: fieldText(body.title), limit: fieldText(body.limit) || undefined };
     case 'social':
-      return { network: str(body.network), url: str(body.url), label: str(body.label) };
+      return { network: fieldText(body.network), url: fieldText(body.url), label: fieldText(body.label) };
   }
 }
 
@@ -57,7 +56,7 @@ export function isTileType(t: unknown): t is TileType {
 export type FormResult = { ok: true } | { ok: false; errors: Record<string, string> };
 
 function widthOf(v: unknown, fallback: 1 | 2 | 3): 1 | 2 | 3 {
-  const n = Number(str(v));
+  const n = Number(fieldText(v));
   return n === 1 || n === 2 || n === 3 ? n : fallback;
 }
 

@@ -75,8 +75,6 @@ builder.use(requireMember, async (ctx, next) => {
 });
 
 const actor = (ctx: Context): Member => ctx.state.member;
-const bodyStr = fieldText;
-
 async function choicesOf() {
   // One after the other: they share the request's transaction, i.e. one connection (no concurrent queries).
   const rubrics = await allRubrics();
@@ -129,7 +127,7 @@ builder.post('/tuiles', inTenantTx, async (ctx) => {
     render(
       ctx,
       { page: 'homepage/new-tile.njk', status: 422 },
-      { title: 'Nouvelle tuile', type, typeLabel: TILE_TYPES[type].label, values: { ...settingsFromForm(type, body), width: Number(bodyStr(body.width)) || 1 }, errors: r.errors, choices: await choicesOf() },
+      { title: 'Nouvelle tuile', type, typeLabel: TILE_TYPES[type].label, values: { ...settingsFromForm(type, body), width: Number(fieldText(body.width)) || 1 }, errors: r.errors, choices: await choicesOf() },
     );
     return;
   }
@@ -138,7 +136,7 @@ builder.post('/tuiles', inTenantTx, async (ctx) => {
 
 builder.post('/tuiles/retablir', inTenantTx, async (ctx) => {
   const body = formBody(ctx);
-  const ok = await tileUndeleter({ actor: actor(ctx), tenant: ctx.state.tenant, tileJson: bodyStr(body.tile), position: Number(bodyStr(body.position)) });
+  const ok = await tileUndeleter({ actor: actor(ctx), tenant: ctx.state.tenant, tileJson: fieldText(body.tile), position: Number(fieldText(body.position)) });
   if (!ok) throw new HttpError(422, 'bad_tile');
   await done(ctx, 'Tuile rétablie.');
 });
@@ -155,12 +153,12 @@ builder.post('/tuiles/:id', inTenantTx, async (ctx) => {
 builder.post('/tuiles/:id/deplacement', inTenantTx, async (ctx) => {
   const tile = await loadTile(ctx);
   const body = formBody(ctx);
-  const position = bodyStr(body.position);
+  const position = fieldText(body.position);
   if (/^\d{1,3}$/.test(position)) {
     await tileReorderer({ actor: actor(ctx), tenant: ctx.state.tenant, tile, position: Number(position) });
     return done(ctx, `Tuile déplacée en position ${Number(position) + 1}.`);
   }
-  const direction = bodyStr(body.direction) === 'haut' ? 'up' : 'down';
+  const direction = fieldText(body.direction) === 'haut' ? 'up' : 'down';
   await tileReorderer({ actor: actor(ctx), tenant: ctx.state.tenant, tile, direction });
   await done(ctx, direction === 'up' ? 'Tuile montée.' : 'Tuile descendue.');
 });

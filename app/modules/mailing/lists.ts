@@ -13,6 +13,7 @@ import { articleUrl } from '../publication/queries.js';
 import type { Rubric } from '../publication/rubrics.js';
 import { excerpt } from '../publication/sanitize.js';
 import { deliveryWakeUp, mailEnqueuer, type OutboxMail } from './outbox.js';
+import { escapeHtml } from '../../lib/html.js';
 
 /**
  * Per-rubric mailing lists (issue 5). A rubric's manager switches its list on; members who may read the rubric
@@ -253,7 +254,7 @@ export async function articleListMailer(article: Pick<ArticleRow, 'id' | 'slug' 
       to: s.address,
       subject: `[${rubric.name}] ${article.title}`.replace(/[\r\n]+/g, ' ').slice(0, 998),
       text: `${article.title}\n\n${summary}\n\nLire l’article : ${url}\n\n--\nVous recevez ce message car vous êtes abonné(e) à la liste « ${rubric.name} » (${school}).\nSe désabonner : ${unsubscribe}\n`,
-      html: `<h1>${esc(article.title)}</h1><p>${esc(summary)}</p><p><a href="${esc(url)}">Lire l’article</a></p><hr><p>Vous recevez ce message car vous êtes abonné(e) à la liste « ${esc(rubric.name)} » (${esc(school)}). <a href="${esc(unsubscribe)}">Se désabonner</a></p>`,
+      html: `<h1>${escapeHtml(article.title)}</h1><p>${escapeHtml(summary)}</p><p><a href="${escapeHtml(url)}">Lire l’article</a></p><hr><p>Vous recevez ce message car vous êtes abonné(e) à la liste « ${escapeHtml(rubric.name)} » (${escapeHtml(school)}). <a href="${escapeHtml(unsubscribe)}">Se désabonner</a></p>`,
       headers: {
         'List-Id': listId,
         'List-Unsubscribe': `<${unsubscribe}>`,
@@ -266,8 +267,4 @@ export async function articleListMailer(article: Pick<ArticleRow, 'id' | 'slug' 
   }
   for (let i = 0; i < tokens.length; i += 1000) await db()('mailing_unsubscribe_tokens').insert(tokens.slice(i, i + 1000));
   return mailEnqueuer(mails, { notBefore: publishAt });
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

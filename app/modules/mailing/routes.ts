@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Member } from '../../auth/member.js';
 import { inTenantTx, requireMember } from '../../auth/middleware.js';
 import { tenantTx } from '../../db/index.js';
-import { formBody } from '../../http/body.js';
+import { formBody, seeOther } from '../../http/body.js';
 import { forbidden, notFound } from '../../http/errors.js';
 import { wantsFragment } from '../../http/htmx.js';
 import { render } from '../../http/render.js';
@@ -150,8 +150,7 @@ mailingListsRouter.post('/publication/rubriques/:id/liste-de-diffusion', require
   if (!canManageRubric(member(ctx), rubric)) throw forbidden();
   const enabled = formBody(ctx).enabled === 'on' || formBody(ctx).enabled === 'true';
   await listSwitcher({ actor: member(ctx), rubric, enabled, ip: ctx.ip });
-  ctx.redirect(`/publication/rubriques#rubrique-${rubric.id}`);
-  ctx.status = 303;
+  seeOther(ctx, `/publication/rubriques#rubrique-${rubric.id}`);
 });
 
 // ========================================================================================================
@@ -238,8 +237,7 @@ broadcastsRouter.post('/', async (ctx) => {
   const message = BroadcastMessageSchema.safeParse(values);
   if (!message.success) return formPage(ctx, { values, errors: fieldErrors(message.error) }, 422);
   const { id } = await broadcastSender({ actor: member(ctx), audience, message: message.data, ip: ctx.ip });
-  ctx.redirect(`/publication/communication-ciblee/${id}`);
-  ctx.status = 303;
+  seeOther(ctx, `/publication/communication-ciblee/${id}`);
 });
 
 async function broadcastOr404(ctx: Context) {
@@ -282,6 +280,5 @@ outboxAdminRouter.post('/:id/relance', async (ctx) => {
   if (!letter) throw notFound();
   await deadLetterRetrier({ actor: member(ctx), letter, ip: ctx.ip });
   if (wantsFragment(ctx)) return outboxPage(ctx, { announce: `Le courriel à ${letter.to_address} est remis en file d’envoi.` });
-  ctx.redirect('/admin/courriels');
-  ctx.status = 303;
+  seeOther(ctx, '/admin/courriels');
 });

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { inTenantTx, requireMember } from '../../auth/middleware.js';
-import { formBody } from '../../http/body.js';
+import { formBody, seeOther } from '../../http/body.js';
 import { notFound } from '../../http/errors.js';
 import { render } from '../../http/render.js';
 import { isUuid } from '../../lib/ids.js';
@@ -38,7 +38,6 @@ export function registerPurgeRoutes(router: Router): void {
     authorizeAdministration(ctx.state.member);
     const copies = await messagePurger({ actor: ctx.state.member, message, ip: ctx.ip });
     const back = new URLSearchParams({ q: String(formBody(ctx).q ?? ''), expediteur: String(formBody(ctx).expediteur ?? ''), supprime: String(copies) });
-    ctx.status = 303;
-    ctx.redirect(`${PATH}?${back}`);
+    seeOther(ctx, `${PATH}?${back}`);
   });
 }

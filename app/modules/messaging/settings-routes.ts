@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { inTenantTx, requireMember } from '../../auth/middleware.js';
 import { currentTenant, db } from '../../db/index.js';
-import { formBody } from '../../http/body.js';
+import { formBody, seeOther } from '../../http/body.js';
 import { wantsFragment } from '../../http/htmx.js';
 import { render } from '../../http/render.js';
 import { PROFILE_NAMES } from '../../rights/catalogue.js';
@@ -114,8 +114,7 @@ messagingSettingsRouter.post('/admin/messagerie/envoi', ...admin, async (ctx) =>
   const parsed = SendingSwitchSchema.safeParse(formBody(ctx));
   if (!parsed.success) return settingsPage(ctx, { status: 422, errors: { suspend: 'Choix inconnu.' } });
   await sendingSwitcher({ suspend: parsed.data.suspend === '1', actor: ctx.state.member, ip: ctx.ip });
-  ctx.status = 303;
-  ctx.redirect('/admin/messagerie?enregistre=1');
+  seeOther(ctx, '/admin/messagerie?enregistre=1');
 });
 
 messagingSettingsRouter.post('/admin/messagerie/adresses-externes', ...admin, async (ctx) => {
@@ -133,8 +132,7 @@ messagingSettingsRouter.post('/admin/messagerie/adresses-externes', ...admin, as
     if (!(e instanceof SettingsError)) throw e;
     return settingsPage(ctx, { status: 422, errors: { [e.field]: e.message }, values });
   }
-  ctx.status = 303;
-  ctx.redirect('/admin/messagerie?enregistre=1');
+  seeOther(ctx, '/admin/messagerie?enregistre=1');
 });
 
 const RULE_PAIRS = new Set(RULE_PROFILES.flatMap((p) => AUDIENCES.map((a) => `${p.value}:${a}`)));
@@ -167,12 +165,10 @@ messagingSettingsRouter.post('/admin/messagerie/destinataires-autorises', ...adm
     return settingsPage(ctx, { status: 422, errors: { rules: parsed.error.issues[0]?.message ?? 'Règles invalides.' }, rules: matrixOf(asList(body.rules).map(String)) });
   }
   await recipientRulesSetter({ rules: overrideOf(matrixOf(parsed.data.rules)), actor: ctx.state.member, ip: ctx.ip });
-  ctx.status = 303;
-  ctx.redirect('/admin/messagerie?enregistre=1');
+  seeOther(ctx, '/admin/messagerie?enregistre=1');
 });
 
 messagingSettingsRouter.post('/admin/messagerie/destinataires-autorises/defaut', ...admin, async (ctx) => {
   await recipientRulesSetter({ rules: null, actor: ctx.state.member, ip: ctx.ip });
-  ctx.status = 303;
-  ctx.redirect('/admin/messagerie?enregistre=1');
+  seeOther(ctx, '/admin/messagerie?enregistre=1');
 });

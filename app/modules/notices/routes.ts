@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { inTenantTx, requireMember } from '../../auth/middleware.js';
 import { db } from '../../db/index.js';
-import { formBody } from '../../http/body.js';
+import { formBody, seeOther } from '../../http/body.js';
 import { forbidden, notFound } from '../../http/errors.js';
 import { wantsFragment } from '../../http/htmx.js';
 import { render } from '../../http/render.js';
@@ -97,8 +97,7 @@ async function answer(ctx: Context, opts: { failure?: Failure; announce?: string
   }));
   const status = opts.failure ? 422 : 200;
   if (!opts.failure && !wantsFragment(ctx) && ctx.method === 'POST') {
-    ctx.status = 303;
-    ctx.redirect(PATH);
+    seeOther(ctx, PATH);
     return;
   }
   render(ctx, { page: 'notices/manage.njk', fragment: 'notices/_manage.njk', status }, {

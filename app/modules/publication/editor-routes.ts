@@ -77,7 +77,6 @@ editorRouter.use(requireMember, inTenantTx, async (ctx, next) => {
 });
 
 const member = (ctx: Context): Member => ctx.state.member;
-const str = fieldText;
 
 // ————— Articles —————
 
@@ -111,16 +110,16 @@ function formValues(a: Partial<ArticleRow> & { attachment_ids?: string[] }) {
 function submittedValues(body: Record<string, unknown>) {
   const att = body.attachment_ids;
   return {
-    title: str(body.title),
-    summary: str(body.summary),
-    rubric_id: str(body.rubric_id),
-    body_html: str(body.body_html),
-    tags: str(body.tags),
+    title: fieldText(body.title),
+    summary: fieldText(body.summary),
+    rubric_id: fieldText(body.rubric_id),
+    body_html: fieldText(body.body_html),
+    tags: fieldText(body.tags),
     featured: body.featured === 'on',
-    publish_at: str(body.publish_at),
-    expire_at: str(body.expire_at),
-    main_image_id: str(body.main_image_id),
-    main_image_alt: str(body.main_image_alt),
+    publish_at: fieldText(body.publish_at),
+    expire_at: fieldText(body.expire_at),
+    main_image_id: fieldText(body.main_image_id),
+    main_image_alt: fieldText(body.main_image_alt),
     main_image_decorative: body.main_image_decorative === 'on',
     attachment_ids: att == null ? [] : Array.isArray(att) ? att.map(String) : [String(att)],
   };
@@ -180,13 +179,13 @@ editorRouter.get('/', async (ctx) => {
     groups,
     canWrite: (await writableRubrics(m)).length > 0,
     canAdminRubrics: isPublicationManager(m) || rubrics.some((r) => canManageRubric(m, r)),
-    notice: NOTICES[str(ctx.query.message)] ?? '',
+    notice: NOTICES[fieldText(ctx.query.message)] ?? '',
     now: now(),
   });
 });
 
 editorRouter.get('/corbeille', async (ctx) => {
-  render(ctx, { page: 'publication/editor/trash.njk' }, { title: 'Corbeille', articles: await trashedArticles(member(ctx)), notice: NOTICES[str(ctx.query.message)] ?? '' });
+  render(ctx, { page: 'publication/editor/trash.njk' }, { title: 'Corbeille', articles: await trashedArticles(member(ctx)), notice: NOTICES[fieldText(ctx.query.message)] ?? '' });
 });
 
 // The articles are listed on the back-office home; their collection's address, where new ones are posted, leads there.
@@ -195,7 +194,7 @@ editorRouter.get('/articles', (ctx) => seeOther(ctx, '/publication'));
 editorRouter.get('/articles/nouveau', async (ctx) => {
   const rubrics = await writableRubrics(member(ctx));
   if (rubrics.length === 0) throw new HttpError(403, 'forbidden');
-  const rubric = rubrics.find((r) => r.id === str(ctx.query.rubrique));
+  const rubric = rubrics.find((r) => r.id === fieldText(ctx.query.rubrique));
   await editorPage(ctx, { values: formValues({ rubric_id: rubric?.id }) });
 });
 
@@ -221,7 +220,7 @@ editorRouter.get('/articles/:id', async (ctx) => {
     article,
     rubric,
     values: formValues({ ...article, attachment_ids: await attachmentIdsOf(article.id) }),
-    notice: NOTICES[str(ctx.query.message)] ?? '',
+    notice: NOTICES[fieldText(ctx.query.message)] ?? '',
   });
 });
 
@@ -250,7 +249,7 @@ editorRouter.post('/articles/:id/brouillon', async (ctx) => {
   const { article, rubric } = await loadArticle(ctx);
   const m = member(ctx);
   const body = formBody(ctx);
-  const pick = (k: string) => (k in body ? str(body[k]) : undefined);
+  const pick = (k: string) => (k in body ? fieldText(body[k]) : undefined);
   const fields = { title: pick('title'), summary: pick('summary'), body_html: pick('body_html') };
   if (!canEditArticle(m, article, rubric)) {
     // The author's editor may still be open when the article leaves their hands (submitted, then published
@@ -265,7 +264,7 @@ editorRouter.post('/articles/:id/brouillon', async (ctx) => {
   }
   const saved = await articleAutosaver({ actor: m, article, fields });
   const message = saved.length ? `Brouillon enregistré à ${frenchTime(now())}` : `Brouillon à jour à ${frenchTime(now())}`;
-  render(ctx, { page: 'publication/editor/_autosave.njk' }, { message, skippedTitle: 'title' in body && !str(body.title).trim() });
+  render(ctx, { page: 'publication/editor/_autosave.njk' }, { message, skippedTitle: 'title' in body && !fieldText(body.title).trim() });
 });
 
 /** Applies a transition after loading and authorizing; answers 303 to the editor (or the list when it left it). */
@@ -466,7 +465,7 @@ editorRouter.get('/rubriques', async (ctx) => {
 editorRouter.post('/rubriques', async (ctx) => {
   const m = member(ctx);
   const body = formBody(ctx);
-  const values = { name: str(body.name), parent_id: str(body.parent_id), visibility: str(body.visibility) };
+  const values = { name: fieldText(body.name), parent_id: fieldText(body.parent_id), visibility: fieldText(body.visibility) };
   const parsed = RubricsCreateSchema.safeParse(body);
   if (!parsed.success) return answerRubrics(ctx, { errors: fieldErrors(parsed.error), values, failed: 'create', status: 422 });
   const parent = parsed.data.parent_id ? await rubricById(parsed.data.parent_id) : null;
@@ -479,7 +478,7 @@ editorRouter.post('/rubriques', async (ctx) => {
 editorRouter.post('/rubriques/:id', async (ctx) => {
   const rubric = await loadManagedRubric(ctx);
   const body = formBody(ctx);
-  const values = { name: str(body.name), visibility: str(body.visibility) };
+  const values = { name: fieldText(body.name), visibility: fieldText(body.visibility) };
   const parsed = RubricsUpdateSchema.safeParse(body);
   if (!parsed.success) return answerRubrics(ctx, { errors: fieldErrors(parsed.error), values, failed: `edit-${rubric.id}`, status: 422 });
   await rubricUpdater({ actor: member(ctx), rubric, ...parsed.data, ip: ctx.ip });
@@ -489,7 +488,7 @@ editorRouter.post('/rubriques/:id', async (ctx) => {
 editorRouter.post('/rubriques/:id/roles', async (ctx) => {
   const rubric = await loadManagedRubric(ctx);
   const body = formBody(ctx);
-  const values = { target: str(body.target), member: str(body.member), role: str(body.role) };
+  const values = { target: fieldText(body.target), member: fieldText(body.member), role: fieldText(body.role) };
   const failed = `roles-${rubric.id}`;
   const parsed = RubricRolesCreateSchema.safeParse(body);
   if (!parsed.success) return answerRubrics(ctx, { errors: fieldErrors(parsed.error), values, failed, status: 422 });

@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { inTenantTx, requireMember } from '../../auth/middleware.js';
 import { tenantTx } from '../../db/index.js';
-import { formBody } from '../../http/body.js';
+import { formBody, seeOther } from '../../http/body.js';
 import { HttpError } from '../../http/errors.js';
 import { wantsFragment } from '../../http/htmx.js';
 import { render } from '../../http/render.js';
@@ -189,8 +189,7 @@ mediaRouter.post('/publication/medias', requireMember, libraryAccess, async (ctx
         const data = await libraryData(ctx, '');
         return render(ctx, { page: 'publication/media/_library.njk' }, { ...data, added: view(media, ctx), announce: `Fichier « ${media.name} » ajouté à la médiathèque.` });
       }
-      ctx.status = 303;
-      ctx.redirect(`/publication/medias?ajoute=${media.id}`);
+      seeOther(ctx, `/publication/medias?ajoute=${media.id}`);
     });
   } catch (err) {
     if (!(err instanceof MediaError)) throw err;
@@ -238,8 +237,7 @@ mediaRouter.post('/publication/medias/:id/texte-alternatif', requireMember, libr
   if (wantsFragment(ctx)) {
     return render(ctx, { page: 'publication/media/_alt.njk' }, { item: view(media, ctx), maxAlt: MAX_ALT_LENGTH, announce: `Texte alternatif de « ${media.name} » enregistré.` });
   }
-  ctx.status = 303;
-  ctx.redirect(`/publication/medias/${media.id}`);
+  seeOther(ctx, `/publication/medias/${media.id}`);
 });
 
 mediaRouter.post('/publication/medias/:id/suppression', requireMember, libraryAccess, inTenantTx, async (ctx) => {
@@ -251,8 +249,7 @@ mediaRouter.post('/publication/medias/:id/suppression', requireMember, libraryAc
     if (!(err instanceof MediaError)) throw err;
     return render(ctx, { page: 'publication/media/detail.njk', status: err.status }, { ...(await detailData(ctx, media)), deleteError: err.message });
   }
-  ctx.status = 303;
-  ctx.redirect('/publication/medias?supprime=1');
+  seeOther(ctx, '/publication/medias?supprime=1');
 });
 
 // ---------------------------------------------------------------------------------------------------------
