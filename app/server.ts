@@ -10,6 +10,7 @@ import { currentDatabase } from './db/index.js';
 import { csrfToken, isHttps, loadMember, verifyCsrf } from './auth/middleware.js';
 import { authRouter } from './auth/routes.js';
 import { ERROR_PAGES, HttpError } from './http/errors.js';
+import { formParser } from './http/body.js';
 import { render } from './http/render.js';
 import { log } from './lib/log.js';
 import { hostOf, tenantForHost } from './tenancy/registry.js';
@@ -176,8 +177,9 @@ export function createApp(): Koa {
   app.use(resolveTenant);
   // Visitors' public pages are served from bytes kept per school, before any body, session or transaction work.
   app.use(pageCache);
-  const parseBody = bodyParser({ enableTypes: ['form', 'json'], formLimit: '256kb', jsonLimit: '256kb' });
-  app.use((ctx, next) => (ctx.method === 'GET' || ctx.method === 'HEAD' ? next() : parseBody(ctx, next)));
+  const parseForm = formParser('256kb');
+  const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '256kb' });
+  app.use((ctx, next) => (ctx.method === 'GET' || ctx.method === 'HEAD' ? next() : parseForm(ctx, () => parseJson(ctx, next))));
   app.use(loadMember);
   app.use(csrfToken);
   app.use(verifyCsrf);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import supertest from 'supertest';
 import { ownerTenantTx } from '../../app/db/index.js';
 import { resetClock } from '../../app/lib/clock.js';
-import { addGuardianship, addToClass, buildClass, buildTenant, rowsOf } from '../fixtures/factories.js';
+import { addGuardianship, addToClass, buildClass, buildMember, buildTenant, rowsOf } from '../fixtures/factories.js';
 import { testApp } from '../fixtures/http.js';
 import sharp from 'sharp';
 import { htmlPage, jpegWithGps, pdf } from '../fixtures/images.js';
@@ -55,6 +55,16 @@ describe('sending', () => {
     expect((await b.c.get('/messagerie/non-lus', htmx)).text).toContain('>1<');
     expect((await teacher.c.get('/messagerie/envoyes')).text).toContain('Conseil de classe');
     expect((await teacher.c.get('/messagerie')).text).not.toContain('Conseil de classe');
+  });
+
+  it('sends to more people than a form usually repeats a field (25 recipients, each their copy)', async () => {
+    const school = await buildTenant();
+    const teacher = await person(school, { profile: 'teacher' });
+    const colleagues = await Promise.all(Array.from({ length: 25 }, () => buildMember(school, { profile: 'teacher' })));
+    const id = await send(teacher, colleagues.map((c) => `m:${c.membershipId}`), 'Réunion de rentrée');
+    const [msg] = await rowsOf(school, 'messages', { id });
+    expect(msg.recipient_count).toBe(25);
+    expect(await rowsOf(school, 'message_entries', { message_id: id, box: 'inbox' })).toHaveLength(25);
   });
 
   it('refuses without recipient or subject, or a forbidden recipient, with the message shown and the draft kept (422)', async () => {

@@ -1,4 +1,4 @@
-import { fieldText } from '../../http/body.js';
+import { fieldList, fieldText } from '../../http/body.js';
 import type { Member } from '../../auth/member.js';
 import { currentTenant, db } from '../../db/index.js';
 import { recordAudit } from '../../lib/audit.js';
@@ -12,19 +12,18 @@ import { TileSchema, tileSettingsParser, TILE_TYPES, type Tile, type TileType } 
  * changes the list and saves it back. Visitors see nothing until homepagePublisher().
  */
 
-const list = (v: unknown) => (v == null || v === '' ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
 /** The settings of a tile type from the builder's form fields (checkboxes: "on" or absent). */
 export function settingsFromForm(type: TileType, body: Record<string, unknown>): Record<string, unknown> {
   switch (type) {
     case 'news':
-      return { title: fieldText(body.title), limit: fieldText(body.limit) || undefined, rubricIds: list(body.rubricIds), institutions: body.institutions === 'on' };
+      return { title: fieldText(body.title), limit: fieldText(body.limit) || undefined, rubricIds: fieldList(body.rubricIds), institutions: body.institutions === 'on' };
     case 'latest':
       return { title: fieldText(body.title), limit: fieldText(body.limit) || undefined };
     case 'rubrics':
       return { title: fieldText(body.title) };
     case 'selection':
-      return { title: fieldText(body.title), ids: list(body.ids) };
+      return { title: fieldText(body.title), ids: fieldList(body.ids) };
     case 'text':
       return { title: fieldText(body.title), html: fieldText(body.html) };
     case 'contact':

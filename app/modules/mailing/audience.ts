@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { currentTenant, db } from '../../db/index.js';
+import { fieldList } from '../../http/body.js';
 
 /**
  * The audience of a targeted broadcast: a union of whole profiles (everyone, teachers, students, guardians,
@@ -10,7 +11,7 @@ import { currentTenant, db } from '../../db/index.js';
 export const AUDIENCE_PROFILES = { teacher: 'Tous les enseignants', student: 'Tous les élèves', guardian: 'Tous les parents', staff: 'Tous les personnels' } as const;
 export const SCOPE_ROLES = { student: 'leurs élèves', guardian: 'les parents de leurs élèves', teacher: 'leurs enseignants' } as const;
 
-const list = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (v == null || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item).max(500));
+const list = <T extends z.ZodTypeAny>(item: T) => z.preprocess(fieldList, z.array(item).max(500));
 const uuidList = list(z.string().uuid('identifiant invalide'));
 
 export const AudienceSchema = z

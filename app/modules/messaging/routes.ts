@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { inTenantTx, requireMember } from '../../auth/middleware.js';
 import { tenantTx } from '../../db/index.js';
-import { formBody, seeOther } from '../../http/body.js';
+import { fieldList, formBody, seeOther } from '../../http/body.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import { render } from '../../http/render.js';
 import { isUuid } from '../../lib/ids.js';
@@ -233,9 +233,8 @@ function parseDraft(ctx: Context): { input: DraftInput; errors?: Record<string, 
   const body = formBody(ctx);
   const parsed = MessagingDraftSchema.safeParse(body);
   if (parsed.success) return { input: parsed.data };
-  const many = (v: unknown) => (v == null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
   return {
-    input: { subject: String(body.subject ?? '').slice(0, 400), body: String(body.body ?? ''), recipients: many(body.recipients).slice(0, 400) },
+    input: { subject: String(body.subject ?? '').slice(0, 400), body: String(body.body ?? ''), recipients: fieldList(body.recipients).slice(0, 400) },
     errors: fieldErrors(parsed.error),
   };
 }

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { inTenantTx, requireMember } from '../../auth/middleware.js';
 import { currentTenant, db } from '../../db/index.js';
-import { formBody, seeOther } from '../../http/body.js';
+import { fieldList, formBody, seeOther } from '../../http/body.js';
 import { wantsFragment } from '../../http/htmx.js';
 import { render } from '../../http/render.js';
 import { PROFILE_NAMES } from '../../rights/catalogue.js';
@@ -35,11 +35,10 @@ import {
  */
 export const messagingSettingsRouter = new Router();
 
-const asArray = (v: unknown) => (v == null || v === '' ? [] : Array.isArray(v) ? v : [v]);
 
 export const RecipientsSearchSchema = z.object({
   q: z.preprocess((v) => (Array.isArray(v) ? v[0] : v), z.string().trim().max(100).default('')),
-  recipients: z.preprocess(asArray, z.array(z.string().max(300)).max(200)),
+  recipients: z.preprocess(fieldList, z.array(z.string().max(300)).max(200)),
   // Where the page without JavaScript sends the chosen recipients back: a page of the messaging only.
   retour: z.preprocess(
     (v) => (Array.isArray(v) ? v[0] : v),
@@ -120,7 +119,7 @@ messagingSettingsRouter.post('/admin/messagerie/envoi', ...admin, async (ctx) =>
 messagingSettingsRouter.post('/admin/messagerie/adresses-externes', ...admin, async (ctx) => {
   const body = formBody(ctx);
   const parsed = ExternalAccessSchema.safeParse(body);
-  const values = { profiles: asArray(body.profiles).map(String), levels: asArray(body.levels).map(String), classes: asArray(body.classes).map(String) };
+  const values = { profiles: fieldList(body.profiles), levels: fieldList(body.levels), classes: fieldList(body.classes) };
   if (!parsed.success) {
     const errors: Record<string, string> = {};
     for (const i of parsed.error.issues) errors[String(i.path[0])] ??= i.message;
@@ -137,16 +136,9 @@ messagingSettingsRouter.post('/admin/messagerie/adresses-externes', ...admin, as
 
 const RULE_PAIRS = new Set(RULE_PROFILES.flatMap((p) => AUDIENCES.map((a) => `${p.value}:${a}`)));
 
-/**
- * A repeated form field as a list. The body parser (qs) turns a field repeated beyond its array limit (20) into
- * an object keyed by index: its values then, in order.
- */
-const asList = (v: unknown): unknown[] =>
-  v != null && typeof v === 'object' && !Array.isArray(v) ? Object.values(v as Record<string, unknown>) : asArray(v);
-
 /** The « Qui peut écrire à qui » form: every ticked pair `<profile>:<audience>`; unknown pairs are refused. */
 export const RecipientRulesFormSchema = z.object({
-  rules: z.preprocess(asList, z.array(z.string().refine((v) => RULE_PAIRS.has(v), 'Règle inconnue : cochez seulement les cases du tableau.')).max(RULE_PAIRS.size * 2)),
+  rules: z.preprocess(fieldList, z.array(z.string().refine((v) => RULE_PAIRS.has(v), 'Règle inconnue : cochez seulement les cases du tableau.')).max(RULE_PAIRS.size * 2)),
 });
 
 function matrixOf(pairs: string[]): Record<string, Audience[]> {
@@ -162,7 +154,7 @@ messagingSettingsRouter.post('/admin/messagerie/destinataires-autorises', ...adm
   const body = formBody(ctx);
   const parsed = RecipientRulesFormSchema.safeParse(body);
   if (!parsed.success) {
-    return settingsPage(ctx, { status: 422, errors: { rules: parsed.error.issues[0]?.message ?? 'Règles invalides.' }, rules: matrixOf(asList(body.rules).map(String)) });
+    return settingsPage(ctx, { status: 422, errors: { rules: parsed.error.issues[0]?.message ?? 'Règles invalides.' }, rules: matrixOf(fieldList(body.rules)) });
   }
   await recipientRulesSetter({ rules: overrideOf(matrixOf(parsed.data.rules)), actor: ctx.state.member, ip: ctx.ip });
   seeOther(ctx, '/admin/messagerie?enregistre=1');

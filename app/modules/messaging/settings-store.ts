@@ -5,6 +5,7 @@ import { now } from '../../lib/clock.js';
 import { isUuid } from '../../lib/ids.js';
 import { PROFILE_NAMES } from '../../rights/catalogue.js';
 import { effectiveRules, RecipientRulesSchema, type RecipientRules } from './recipients.js';
+import { fieldList } from '../../http/body.js';
 
 /** A school's messaging settings (table messaging_settings; defaults when the school never changed them). */
 export interface MessagingSettings {
@@ -99,12 +100,11 @@ export async function sendingSwitcher(input: { suspend: boolean; actor: Actor; i
   return true;
 }
 
-const asArray = (v: unknown) => (v == null || v === '' ? [] : Array.isArray(v) ? v : [v]);
 
 export const ExternalAccessSchema = z.object({
-  profiles: z.preprocess(asArray, z.array(z.enum(Object.keys(PROFILE_NAMES) as [string, ...string[]], { message: 'Profil inconnu.' }))),
-  levels: z.preprocess(asArray, z.array(z.string().refine(isUuid, 'Niveau inconnu.'))),
-  classes: z.preprocess(asArray, z.array(z.string().refine(isUuid, 'Classe inconnue.'))),
+  profiles: z.preprocess(fieldList, z.array(z.enum(Object.keys(PROFILE_NAMES) as [string, ...string[]], { message: 'Profil inconnu.' }))),
+  levels: z.preprocess(fieldList, z.array(z.string().refine(isUuid, 'Niveau inconnu.'))),
+  classes: z.preprocess(fieldList, z.array(z.string().refine(isUuid, 'Classe inconnue.'))),
 });
 export type ExternalAccess = z.infer<typeof ExternalAccessSchema>;
 

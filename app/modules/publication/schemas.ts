@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isUuid } from '../../lib/ids.js';
 import { parisDate, parisTime, parseParis } from '../../lib/paris-time.js';
+import { fieldList } from '../../http/body.js';
 
 /** Forms of the publication back-office: one zod schema per action, French messages keyed by field. */
 
@@ -22,7 +23,7 @@ const checkbox = z.preprocess((v) => v === 'on' || v === 'true' || v === '1' || 
 const optionalUuid = (message: string) =>
   z.preprocess((v) => (v == null ? '' : String(v).trim()), z.string().refine((v) => v === '' || isUuid(v), message));
 /** A form field that may come once, many times or not at all, as a list of strings. */
-export const list = z.preprocess((v) => (v == null || v === '' ? [] : Array.isArray(v) ? v.map(String) : [String(v)]), z.array(z.string()));
+export const list = z.preprocess(fieldList, z.array(z.string()));
 /** A `datetime-local` field read as Paris time (null when empty); `message` when malformed. */
 export const localDate = (message: string) =>
   z.preprocess((v) => (v == null ? '' : String(v).trim()), z.string()).transform((v, ctx) => {
