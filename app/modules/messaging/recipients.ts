@@ -6,7 +6,7 @@ import { isUuid } from '../../lib/ids.js';
 import { FUNCTION_NAMES, PROFILE_NAMES } from '../../rights/catalogue.js';
 import { can } from '../../rights/policy.js';
 import { rubricRolesOf, type RubricRoleRule } from '../publication/policy.js';
-import { messagingSettings, type MessagingSettings } from './settings-store.js';
+import { messagingSettings } from './settings-store.js';
 
 /**
  * Who may write to whom in internal messaging (issue 5). Everything here runs in the current school's
@@ -113,23 +113,23 @@ interface Scope {
   audiences: Set<Audience>;
   classIds: string[];
   groupIds: string[];
-  /** The school's messaging settings, read once per call (null when the sender may not use messaging at all). */
-  settings: MessagingSettings | null;
 }
 
-/** What the sender's profile may reach under the school's rules (its override, else the default). */
-function audiencesOf(sender: Member, settings: MessagingSettings | null): Set<Audience> {
-  if (!settings || !can(sender.rights, 'messaging')) return new Set();
-  const override = settings.recipientRules?.[sender.profile];
+/**
+ * What the sender's profile may reach under the school's rules (its override, else the default): nothing
+ * without the messaging right. The settings are read once per transaction (messagingSettings).
+ */
+async function audiencesOf(sender: Member): Promise<Set<Audience>> {
+  if (!can(sender.rights, 'messaging')) return new Set();
+  const override = (await messagingSettings()).recipientRules?.[sender.profile];
   return new Set(override ?? WHO_MAY_WRITE_TO_WHOM[sender.profile] ?? []);
 }
 
 /** The sender's audiences and their own classes and groups (a guardian's: their children's). */
 async function scopeOf(sender: Member): Promise<Scope> {
-  const settings = can(sender.rights, 'messaging') ? await messagingSettings() : null;
-  const audiences = audiencesOf(sender, settings);
+  const audiences = await audiencesOf(sender);
   if (sender.profile !== 'guardian') {
-    return { audiences, classIds: sender.classIds, groupIds: sender.groupIds, settings };
+    return { audiences, classIds: sender.classIds, groupIds: sender.groupIds };
   }
   const t = currentTenant().id;
   const { rows } = await db().raw(
@@ -140,7 +140,7 @@ async function scopeOf(sender: Member): Promise<Scope> {
              where g.tenant_id = ? and g.guardian_id = ?)::text[] as group_ids`,
     [t, sender.membershipId, t, sender.membershipId],
   );
-  return { audiences, classIds: rows[0].class_ids ?? [], groupIds: rows[0].group_ids ?? [], settings };
+  return { audiences, classIds: rows[0].class_ids ?? [], groupIds: rows[0].group_ids ?? [] };
 }
 
 interface Sql {
@@ -282,6 +282,7 @@ interface GroupSources {
 async function groupSources(scope: Scope, classIds: string[], groupIds: string[], rubricIds?: string[]): Promise<GroupSources> {
   const t = currentTenant().id;
   const rubrics = scope.audiences.has('rubric_lists') && (!rubricIds || rubricIds.length > 0);
+  if (!classIds.length && !groupIds.length && !rubrics) return { classes: [], groups: [], rubrics: [] };
   const { rows } = await db().raw(
     `select
        coalesce((select json_agg(json_build_object('id', c.id, 'code', c.code) order by c.code)
@@ -349,8 +350,8 @@ async function groupChoices(sender: Member, scope: Scope, onlyKeys?: Set<string>
 
 /** Whether the school opened external e-mail addresses to the sender (their profile, a level or a class of theirs). */
 async function mayWriteExternally(sender: Member, scope: Scope): Promise<boolean> {
-  const s = scope.settings;
-  if (!scope.audiences.size || !s) return false;
+  if (!scope.audiences.size) return false;
+  const s = await messagingSettings();
   if (s.externalProfiles.includes(sender.profile)) return true;
   if (scope.classIds.some((c) => s.externalClassIds.includes(c))) return true;
   if (!s.externalLevelIds.length || !scope.classIds.length) return false;
